@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// pageError is an error a person should read: its status and message are shown as they are.
+type pageError struct {
+	Status  int
+	Title   string
+	Message string
+}
+
+func (e *pageError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Message) }
+
+// badParam is the 400 for one bad query parameter; the message names the parameter.
+func badParam(name, format string, args ...any) *pageError {
+	return &pageError{Status: fiber.StatusBadRequest, Title: "Bad request", Message: name + ": " + fmt.Sprintf(format, args...)}
+}
+
+// errorPage is the data of the error page and fragment.
+type errorPage struct {
+	pageData
+	Status  int
+	Message string
+}
+
+// handleError is Fiber's error handler: it turns every error into a page (or an htmx fragment) with the
+// right status, and keeps internals (SQL, driver and dial errors) in the log, never in the response.
+func (s *server) handleError(c *fiber.Ctx, err error) error {
+	pe := s.classify(c, err)
+	data := errorPage{pageData: s.newPage(c, pe.Title), Status: pe.Status, Message: pe.Message}
+	c.Set("Cache-Control", "no-store")
+	if rerr := s.render(c, pe.Status, "pages/error", "partials/error", data); rerr != nil {
+		s.log.Error("render error page", "err", rerr)
+		c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+		return c.Status(pe.Status).SendString(pe.Title + ": " + pe.Message)
+	}
+	return nil
+}
+
+// classify maps an error to what the person sees, logging the ones that are not their doing.
+func (s *server) classify(c *fiber.Ctx, err error) *pageError {
+	var pe *pageError
+	var fe *fiber.Error
+	switch {
+	case errors.As(err, &pe):
+		return pe
+	case errors.As(err, &fe):
+		switch fe.Code {
+		case fiber.StatusNotFound:
+			return &pageError{fe.Code, "Not found", "There is no page at " + c.Path() + "."}
+		case fiber.StatusMethodNotAllowed:
+			return &pageError{fe.Code, "Method not allowed", "This address only answers GET."}
+		case fiber.StatusRequestEntityTooLarge:
+			return &pageError{fe.Code, "Too large", "The request body is too large."}
+		}
+		if fe.Code < 500 {
+			return &pageError{fe.Code, "Bad request", "The request could not be understood."}
+		}
+	case unavailable(err):
+		s.log.Warn("database unavailable", "path", c.Path(), "err", err)
+		return &pageError{fiber.StatusServiceUnavailable, "Temporarily unavailable",
+			"The database is not answering right now. Please try again in a moment."}
+	}
+	s.log.Error("request failed", "path", c.Path(), "err", err)
+	return &pageError{fiber.StatusInternalServerError, "Something went wrong",
+		"Something went wrong on our side. It has been logged; please try again later."}
+}
+
+// unavailable reports whether err means the database cannot answer now (down, unreachable, restarting,
+// out of time or connections, or its schema not yet migrated) rather than a bug.
+func unavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		return true
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+		return true
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		class := pg.Code[:2]
+		return class == "08" || class == "53" || class == "57" || pg.Code == "42P01"
+	}
+	return strings.Contains(err.Error(), "closed pool") || strings.Contains(err.Error(), "conn closed")
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aqdash/aqdash/queries"
+)
+
+// exportTimeout bounds one CSV export, however large.
+const exportTimeout = 10 * time.Minute
+
+// tableJSON is the body of /historic.json and /predictions.json.
+type tableJSON struct {
+	Rows  []jsonRow `json:"rows"`
+	Page  int       `json:"page"`
+	Size  int       `json:"size"`
+	Total int64     `json:"total"`
+}
+
+// jsonRow is one row in JSON: "value" on measurements, "prediction" on predictions.
+type jsonRow struct {
+	Date       string   `json:"date"`
+	Location   string   `json:"location"`
+	Type       string   `json:"type"`
+	Value      *float64 `json:"value,omitempty"`
+	Prediction *float64 `json:"prediction,omitempty"`
+}
+
+// exportJSON is the JSON twin of a table view: the same parameters, the same rows.
+func (s *server) exportJSON(t queries.Table) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v, err := parseView(c, t)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := s.queryContext(c)
+		defer cancel()
+		rows, err := queries.ListRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
+		total, err := queries.CountRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
+		out := tableJSON{Rows: make([]jsonRow, len(rows)), Page: v.Page, Size: v.Size, Total: total}
+		for i, r := range rows {
+			val := r.Value
+			out.Rows[i] = jsonRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type}
+			if t.ValueColumn == "value" {
+				out.Rows[i].Value = &val
+			} else {
+				out.Rows[i].Prediction = &val
+			}
+		}
+		return c.JSON(out)
+	}
+}
+
+// exportCSV streams every row of a table view (all pages) in the view's order, one row in memory at a time.
+func (s *server) exportCSV(t queries.Table) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v, err := parseView(c, t)
+		if err != nil {
+			return err
+		}
+		// Check the database before committing to a 200: once streaming starts the status is sent.
+		ctx, cancel := s.queryContext(c)
+		err = queries.Ping(ctx, s.db)
+		cancel()
+		if err != nil {
+			return err
+		}
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Key+`.csv"`)
+		db, log := s.db, s.log
+		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+			ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
+			defer cancel()
+			cw := csv.NewWriter(w)
+			_ = cw.Write([]string{"date", "location", "type", t.ValueColumn})
+			rec := make([]string, 4)
+			n := 0
+			err := queries.EachRow(ctx, db, t, v, func(r queries.Row) error {
+				rec[0], rec[1], rec[2], rec[3] = r.Date.Format(time.DateOnly), r.Location, r.Type, strconv.FormatFloat(r.Value, 'f', -1, 64)
+				if err := cw.Write(rec); err != nil {
+					return err
+				}
+				if n++; n%1024 == 0 {
+					cw.Flush()
+					return w.Flush() // a failed flush means the client has gone
+				}
+				return nil
+			})
+			cw.Flush()
+			if err == nil {
+				err = w.Flush()
+			}
+			if err != nil {
+				log.Warn("csv export ended early", "table", t.Key, "rows", n, "err", err)
+			}
+		})
+		return nil
+	}
+}

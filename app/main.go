@@ -1,0 +1,167 @@
+// Command app is aqdash: a dashboard of daily air-quality measurements against a forecast model's
+// predictions, served as HTML that htmx pages, sorts and filters in place.
+//
+//	app [serve]                                start the dashboard (the default)
+//	app migrate                                bring the schema up to date and exit
+//	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
+//	app demo                                   (re)load the bundled demo data
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/aqdash/aqdash/app/demo"
+	"github.com/aqdash/aqdash/app/ingest"
+	"github.com/aqdash/aqdash/queries"
+)
+
+const usage = `usage:
+  app [serve]                              start the dashboard (PORT, DATABASE_URL, DEMO_DATA=off)
+  app migrate                              apply database migrations and exit
+  app import historic FILE                 upsert measurements from CSV (FILE "-" reads stdin)
+  app import predictions FILE              upsert predictions from CSV
+  app demo                                 (re)load the bundled demo data
+
+CSV: header date,location,type,value (prediction for predictions), or the CPCB
+wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "aqdash:", err)
+		return 2
+	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch cmd {
+	case "serve":
+		if len(args) > 0 {
+			break
+		}
+		return serve(ctx, cfg)
+	case "migrate":
+		if len(args) > 0 {
+			break
+		}
+		return report(stderr, "migrate", runMigrate(ctx, cfg, stdout))
+	case "import":
+		if len(args) != 2 {
+			break
+		}
+		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout))
+	case "demo":
+		if len(args) > 0 {
+			break
+		}
+		return report(stderr, "demo", runDemo(ctx, cfg, stdout))
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprint(stderr, usage)
+	return 2
+}
+
+// report prints a command's error, if any, and turns it into an exit status.
+func report(stderr io.Writer, what string, err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(stderr, "aqdash %s: %v\n", what, err)
+	return 1
+}
+
+func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
+	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	from, to, err := queries.Migrate(ctx, conn)
+	if err != nil {
+		return err
+	}
+	if from == to {
+		fmt.Fprintf(out, "schema is up to date (version %d)\n", to)
+	} else {
+		fmt.Fprintf(out, "migrated schema from version %d to %d\n", from, to)
+	}
+	return nil
+}
+
+func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Reader, out io.Writer) error {
+	var t queries.Table
+	switch kind {
+	case "historic":
+		t = queries.Historic
+	case "predictions":
+		t = queries.Predictions
+	default:
+		return fmt.Errorf("unknown table %q: use historic or predictions", kind)
+	}
+	in := stdin
+	if file != "-" {
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, _, err := queries.Migrate(ctx, conn); err != nil {
+		return err
+	}
+	start := time.Now()
+	counts, err := ingest.Import(ctx, conn, t, in)
+	if err != nil {
+		return fmt.Errorf("%w; nothing was written", err)
+	}
+	fmt.Fprintf(out, "%s: %d rows into %s: %d inserted, %d updated, %d unchanged (%.2fs)\n",
+		file, counts.Total(), t.Key, counts.Inserted, counts.Updated, counts.Unchanged, time.Since(start).Seconds())
+	return nil
+}
+
+func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
+	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, _, err := queries.Migrate(ctx, conn); err != nil {
+		return err
+	}
+	res, err := demo.Load(ctx, conn)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, demoSummary(res))
+	return nil
+}
+
+// demoSummary is the one line that says what a demo load did.
+func demoSummary(r demo.Result) string {
+	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%.2fs)",
+		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
+		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, r.Elapsed.Seconds())
+}

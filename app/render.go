@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"html/template"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"github.com/aqdash/aqdash/app/ingest"
+	"github.com/aqdash/aqdash/views"
+)
+
+// renderer executes the embedded templates.
+type renderer struct {
+	engine *html.Engine
+	bufs   sync.Pool
+}
+
+func newRenderer(a *assets) (*renderer, error) {
+	e := html.NewFileSystem(http.FS(views.FS), ".html")
+	e.AddFuncMap(template.FuncMap{
+		"asset":     a.URL,
+		"isoDate":   func(t time.Time) string { return t.Format(time.DateOnly) },
+		"humanDate": func(t time.Time) string { return t.Format("2 Jan 2006") },
+		"number":    formatNumber,
+		"count":     formatCount,
+		"int64":     func(n int) int64 { return int64(n) },
+		"label":     pollutantLabel,
+		"unit":      pollutantUnit,
+	})
+	if err := e.Load(); err != nil {
+		return nil, err
+	}
+	return &renderer{engine: e, bufs: sync.Pool{New: func() any { return new(bytes.Buffer) }}}, nil
+}
+
+// wantsFragment tells an htmx swap (which gets only the view's fragment) from every other request: a
+// normal load, a reload, and an htmx history restore all get the whole page.
+func wantsFragment(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// render answers with the page template, or the fragment template for an htmx swap, rendered into a
+// buffer first so a template error becomes a clean error page instead of half a page.
+func (s *server) render(c *fiber.Ctx, status int, page, fragment string, data any) error {
+	c.Vary("HX-Request")
+	name := page
+	if wantsFragment(c) {
+		name = fragment
+	}
+	buf := s.views.bufs.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer s.views.bufs.Put(buf)
+	if err := s.views.engine.Render(buf, name, data); err != nil {
+		return &renderError{name, err}
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return c.Send(buf.Bytes())
+}
+
+// renderError is a template that failed to execute: a bug, logged, shown as a plain 500 page.
+type renderError struct {
+	name string
+	err  error
+}
+
+func (e *renderError) Error() string { return "render " + e.name + ": " + e.err.Error() }
+func (e *renderError) Unwrap() error { return e.err }
+
+func formatNumber(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) }
+
+// formatCount writes a count with thin separators between thousands: 1 891, 29 531.
+func formatCount(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	if n < 0 {
+		return s
+	}
+	var b []byte
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b = append(b, ","...)
+		}
+		b = append(b, s[i])
+	}
+	return string(b)
+}
+
+func pollutantLabel(code string) string {
+	if p, ok := ingest.LookupPollutant(code); ok {
+		return p.Label
+	}
+	return code
+}
+
+func pollutantUnit(code string) string {
+	if p, ok := ingest.LookupPollutant(code); ok {
+		return p.Unit
+	}
+	return ""
+}

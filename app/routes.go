@@ -1,0 +1,88 @@
+package main
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+
+	"github.com/aqdash/aqdash/public"
+	"github.com/aqdash/aqdash/queries"
+)
+
+// newApp builds the Fiber app. Every route is listed here.
+func (s *server) newApp() *fiber.App {
+	app := fiber.New(fiber.Config{
+		AppName:               "aqdash",
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           15 * time.Second,
+		IdleTimeout:           75 * time.Second,
+		BodyLimit:             10 << 20,
+	})
+	app.Use(recover.New())
+	app.Use(requestid.New())
+	app.Use(s.logRequests)
+	app.Use(securityHeaders)
+	app.Use("/static", filesystem.New(filesystem.Config{
+		Root:   http.FS(public.FS),
+		MaxAge: 365 * 24 * 3600,
+	}))
+
+	app.Get("/", s.showHome)
+	app.Get("/historic", s.showTable(queries.Historic))
+	app.Get("/predictions", s.showTable(queries.Predictions))
+	app.Get("/historic.json", s.exportJSON(queries.Historic))
+	app.Get("/predictions.json", s.exportJSON(queries.Predictions))
+	app.Get("/historic.csv", s.exportCSV(queries.Historic))
+	app.Get("/predictions.csv", s.exportCSV(queries.Predictions))
+	app.Get("/healthz", s.healthz)
+
+	// The seed app's URLs keep working.
+	app.Get("/index", s.showHome)
+	app.Get("/raw_historic_data", seedTable("/historic"))
+	app.Get("/raw_prediction_data", seedTable("/predictions"))
+
+	app.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+	return app
+}
+
+// seedTable redirects a seed URL to the matching table, newest first, 15 rows, as the seed showed it.
+func seedTable(path string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		return c.Redirect(path+"?size=15", fiber.StatusFound)
+	}
+}
+
+// logRequests writes one log line per request, with its request id.
+func (s *server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	if err := c.Next(); err != nil {
+		// Answer the error here, so the line below logs the status the client gets.
+		if herr := s.handleError(c, err); herr != nil {
+			return herr
+		}
+	}
+	status := c.Response().StatusCode()
+	s.log.Info("request",
+		"id", c.GetRespHeader(fiber.HeaderXRequestID),
+		"method", c.Method(),
+		"path", c.Path(),
+		"status", status,
+		"ms", float64(time.Since(start).Microseconds())/1000,
+		"htmx", c.Get("HX-Request") == "true",
+	)
+	return nil
+}
+
+// securityHeaders sets the headers every response carries.
+func securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+	return c.Next()
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aqdash/aqdash/queries"
+)
+
+// pageSizes are the page sizes offered in the select.
+var pageSizes = []int{10, 15, 25, 50, 100, 250, 500}
+
+// tablePage is the data of pages/table and partials/table.
+type tablePage struct {
+	pageData
+	Table       queries.Table
+	View        queries.View
+	Rows        []queries.Row
+	Total       int64
+	Pages       int64
+	Describe    string
+	Columns     []column
+	Locations   []option
+	Types       []option
+	Sizes       []option
+	From, To    string
+	PrevURL     string
+	NextURL     string
+	FirstURL    string
+	LastURL     string
+	SelfURL     string
+	JSONURL     string
+	CSVURL      string
+	ResetURL    string
+	SingleType  string
+	MultiLoc    bool
+	MultiType   bool
+}
+
+// column is one sortable column header.
+type column struct {
+	Key, Label, Unit string
+	URL              string
+	// AriaSort is "ascending" or "descending" on the sorted column, empty elsewhere.
+	AriaSort string
+	Numeric  bool
+}
+
+// showTable is the measurements or predictions table: one page of rows, sorted and filtered.
+func (s *server) showTable(t queries.Table) fiber.Handler {
+	path := "/" + t.Key
+	return func(c *fiber.Ctx) error {
+		v, err := parseView(c, t)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := s.queryContext(c)
+		defer cancel()
+		rows, err := queries.ListRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
+		total, err := queries.CountRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
+		locs, types, err := queries.ListOptions(ctx, s.db)
+		if err != nil {
+			return err
+		}
+		p := tablePage{
+			Table: t, View: v, Rows: rows, Total: total,
+			Pages:     max(1, (total+int64(v.Size)-1)/int64(v.Size)),
+			Describe:  describe(v),
+			Locations: options(locs, v.Locations, identity),
+			Types:     options(types, v.Types, pollutantLabel),
+			From:      dateInput(v.From), To: dateInput(v.To),
+			SelfURL:   viewURL(path, v),
+			ResetURL:  path,
+			MultiLoc:  len(v.Locations) > 1,
+			MultiType: len(v.Types) > 1,
+		}
+		if len(v.Types) == 1 {
+			p.SingleType = v.Types[0]
+		}
+		title := t.Title
+		if p.Describe != "" {
+			title += " · " + p.Describe
+		}
+		p.pageData = s.newPage(c, title)
+		for _, n := range pageSizes {
+			p.Sizes = append(p.Sizes, option{strconv.Itoa(n), strconv.Itoa(n), n == v.Size})
+		}
+		if !contains(pageSizeStrings(), strconv.Itoa(v.Size)) {
+			p.Sizes = append(p.Sizes, option{strconv.Itoa(v.Size), strconv.Itoa(v.Size), true})
+		}
+		p.Columns = tableColumns(path, t, v, p.SingleType)
+		at := func(page int64) string { w := v; w.Page = int(page); return viewURL(path, w) }
+		if v.Page > 1 {
+			p.PrevURL = at(min(int64(v.Page-1), p.Pages))
+			p.FirstURL = at(1)
+		}
+		if int64(v.Page) < p.Pages {
+			p.NextURL = at(int64(v.Page + 1))
+			p.LastURL = at(p.Pages)
+		}
+		q := viewQuery(v)
+		q.Del("page")
+		q.Del("size")
+		suffix := ""
+		if e := q.Encode(); e != "" {
+			suffix = "?" + e
+		}
+		p.CSVURL = path + ".csv" + suffix
+		jq := viewQuery(v)
+		p.JSONURL = path + ".json"
+		if e := jq.Encode(); e != "" {
+			p.JSONURL += "?" + e
+		}
+		return s.render(c, fiber.StatusOK, "pages/table", "partials/table", p)
+	}
+}
+
+func pageSizeStrings() []string {
+	out := make([]string, len(pageSizes))
+	for i, n := range pageSizes {
+		out[i] = strconv.Itoa(n)
+	}
+	return out
+}
+
+// tableColumns builds the headers: each links to the view sorted by it (page 1), and a click on the
+// sorted column flips its direction.
+func tableColumns(path string, t queries.Table, v queries.View, singleType string) []column {
+	labels := map[string]string{"date": "Date", "location": "Location", "type": "Pollutant", "value": "Value", "prediction": "Prediction"}
+	var cols []column
+	for _, key := range t.SortKeys() {
+		col := column{Key: key, Label: labels[key], Numeric: key == t.ValueColumn}
+		if col.Numeric && singleType != "" {
+			col.Unit = pollutantUnit(singleType)
+		}
+		w := v
+		w.Page = 1
+		w.Sort = key
+		w.Desc = defaultDesc(key)
+		if key == v.Sort {
+			w.Desc = !v.Desc
+			col.AriaSort = "ascending"
+			if v.Desc {
+				col.AriaSort = "descending"
+			}
+		}
+		col.URL = viewURL(path, w)
+		cols = append(cols, col)
+	}
+	return cols
+}
+
+// String makes a column printable in logs and test failures.
+func (c column) String() string { return fmt.Sprintf("%s(%s)", c.Key, c.AriaSort) }

@@ -1,0 +1,151 @@
+// Package dbtest gives tests a real, freshly migrated PostgreSQL database of their own. Each test
+// package migrates one template database once; each call to New clones it (CREATE DATABASE ... TEMPLATE),
+// so tests never see each other's rows and never touch the data of a running dashboard.
+//
+// The server is found through TEST_DATABASE_URL, or pgx's defaults when it is unset (PG* variables, the
+// local server, the OS user). When PostgreSQL is unreachable the test fails: it never skips.
+package dbtest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/aqdash/aqdash/queries"
+)
+
+var (
+	templateOnce sync.Once
+	templateName string
+	templateErr  error
+	counter      atomic.Int64
+)
+
+// AdminURL is the URL of the server's maintenance database that tests create databases through.
+func AdminURL() string { return os.Getenv("TEST_DATABASE_URL") }
+
+// URLFor returns the admin connection settings pointed at another database on the same server, as a
+// key/value connection string.
+func URLFor(dbname string) (string, error) {
+	cfg, err := pgx.ParseConfig(AdminURL())
+	if err != nil {
+		return "", err
+	}
+	ssl := "disable"
+	if cfg.TLSConfig != nil {
+		ssl = "require"
+	}
+	return fmt.Sprintf("host=%s port=%d user=%s password=%s dbname=%s sslmode=%s",
+		quote(cfg.Host), cfg.Port, quote(cfg.User), quote(cfg.Password), quote(dbname), ssl), nil
+}
+
+// quote writes a value for a key/value connection string.
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+func admin(ctx context.Context) (*pgx.Conn, error) {
+	conn, err := queries.Connect(ctx, AdminURL())
+	if err != nil {
+		return nil, fmt.Errorf("dbtest: PostgreSQL is unreachable (set TEST_DATABASE_URL, or start it: make db): %w", err)
+	}
+	return conn, nil
+}
+
+// makeTemplate creates and migrates this process's template database.
+func makeTemplate() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := admin(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("aqdash_tmpl_%d_%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("dbtest: create template: %w", err)
+	}
+	url, err := URLFor(name)
+	if err != nil {
+		return "", err
+	}
+	tc, err := queries.Connect(ctx, url)
+	if err != nil {
+		return "", err
+	}
+	defer tc.Close(ctx)
+	if _, _, err := queries.Migrate(ctx, tc); err != nil {
+		return "", fmt.Errorf("dbtest: migrate template: %w", err)
+	}
+	return name, nil
+}
+
+// NewDatabase creates an empty, migrated database for t, drops it when t ends, and returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	templateOnce.Do(func() { templateName, templateErr = makeTemplate() })
+	if templateErr != nil {
+		t.Fatal(templateErr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := admin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	name := fmt.Sprintf("aqdash_test_%d_%d", os.Getpid(), counter.Add(1))
+	id := pgx.Identifier{name}.Sanitize()
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+id+" TEMPLATE "+pgx.Identifier{templateName}.Sanitize()); err != nil {
+		t.Fatalf("dbtest: create database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if c, err := admin(ctx); err == nil {
+			_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+id+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	url, err := URLFor(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
+
+// NewPool creates a fresh database for t and returns a pool on it, closed when t ends.
+func NewPool(t testing.TB) *pgxpool.Pool {
+	t.Helper()
+	url := NewDatabase(t)
+	pool, err := queries.NewPool(context.Background(), queries.PoolConfig{URL: url})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return pool
+}
+
+// DropTemplate removes this process's template database; call it from TestMain after m.Run.
+func DropTemplate() {
+	if templateName == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if c, err := admin(ctx); err == nil {
+		_, _ = c.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{templateName}.Sanitize()+" WITH (FORCE)")
+		c.Close(ctx)
+	}
+}

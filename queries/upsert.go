@@ -1,0 +1,180 @@
+package queries
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+	"github.com/jackc/pgx/v5"
+)
+
+// ImportRow is one row to upsert, with the line of the input it came from (for error messages).
+type ImportRow struct {
+	Line int64
+	Row
+}
+
+// RowSource feeds Upsert one row at a time, so an import never holds its whole input in memory. Next
+// advances and reports whether there is a row; Err, once Next has returned false, says why it stopped
+// (nil at a clean end). A non-nil Err aborts the whole import.
+type RowSource interface {
+	Next() bool
+	Row() ImportRow
+	Err() error
+}
+
+// Counts says what an import did to the table.
+type Counts struct {
+	Inserted  int64 `json:"inserted"`
+	Updated   int64 `json:"updated"`
+	Unchanged int64 `json:"unchanged"`
+}
+
+// Total is the number of rows the import carried.
+func (c Counts) Total() int64 { return c.Inserted + c.Updated + c.Unchanged }
+
+// DuplicateError reports two rows of one import with the same location, pollutant and date.
+type DuplicateError struct {
+	Line, FirstLine int64
+	Location, Type  string
+	Date            time.Time
+}
+
+func (e *DuplicateError) Error() string {
+	return fmt.Sprintf("line %d: duplicate of line %d (%s, %s, %s)", e.Line, e.FirstLine, e.Location, e.Type, e.Date.Format(time.DateOnly))
+}
+
+// importTable is the per-transaction staging table Upsert copies into.
+const importTable = "aqdash_import"
+
+// Upsert writes every row of src into t in one transaction: COPY into a temporary table, a check for
+// duplicate keys, then one INSERT ... ON CONFLICT. Either every row lands or none does: any error from
+// src, a duplicate, or the database rolls the whole import back.
+func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) {
+	var c Counts
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return c, err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+
+	if _, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+importTable+
+		" (line bigint NOT NULL, location text NOT NULL, type text NOT NULL, date date NOT NULL, v double precision NOT NULL) ON COMMIT DROP"); err != nil {
+		return c, err
+	}
+	copied, err := tx.CopyFrom(ctx, pgx.Identifier{importTable}, []string{"line", "location", "type", "date", "v"}, &copySource{src: src})
+	if err != nil {
+		var se *sourceError
+		if errors.As(err, &se) {
+			return c, se.err
+		}
+		return c, err
+	}
+	if err := src.Err(); err != nil {
+		return c, err
+	}
+	if copied == 0 {
+		return c, nil // nothing to write: the deferred rollback drops the staging table
+	}
+	if err := findDuplicate(ctx, tx); err != nil {
+		return c, err
+	}
+	sql, args, err := upsertQuery(t).ToSql()
+	if err != nil {
+		return c, err
+	}
+	if err := tx.QueryRow(ctx, sql, args...).Scan(&c.Inserted, &c.Updated); err != nil {
+		return c, err
+	}
+	c.Unchanged = copied - c.Inserted - c.Updated
+	// Drop the staging table now: when tx is a savepoint inside a caller's transaction, ON COMMIT DROP
+	// would keep it until the outer commit and the next Upsert could not create it.
+	if _, err := tx.Exec(ctx, "DROP TABLE "+importTable); err != nil {
+		return c, err
+	}
+	return c, tx.Commit(ctx)
+}
+
+// upsertQuery moves the staged rows into t. A row whose value is already stored is left alone (so a
+// re-import changes nothing), and xmax = 0 tells a fresh insert from an update.
+func upsertQuery(t Table) sq.SelectBuilder {
+	ins := psql.Insert(t.name).
+		Columns("location", "type", "date", t.ValueColumn).
+		Select(psql.Select("location", "type", "date", "v").From(importTable)).
+		Suffix("ON CONFLICT (location, type, date) DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
+			" WHERE " + t.name + "." + t.ValueColumn + " IS DISTINCT FROM EXCLUDED." + t.ValueColumn +
+			" RETURNING (xmax = 0) AS inserted")
+	return psql.Select("count(*) FILTER (WHERE inserted)", "count(*) FILTER (WHERE NOT inserted)").
+		PrefixExpr(sq.Expr("WITH up AS (?)", ins)).
+		From("up")
+}
+
+// findDuplicate reports the first line that repeats an earlier line's key.
+func findDuplicate(ctx context.Context, db DB) error {
+	sql, args, err := psql.Select("lines[2]", "lines[1]", "location", "type", "date").
+		FromSelect(psql.Select("array_agg(line ORDER BY line) AS lines", "location", "type", "date").
+			From(importTable).
+			GroupBy("location", "type", "date").
+			Having("count(*) > 1"), "d").
+		OrderBy("lines[2]").
+		Limit(1).
+		ToSql()
+	if err != nil {
+		return err
+	}
+	var d DuplicateError
+	err = db.QueryRow(ctx, sql, args...).Scan(&d.Line, &d.FirstLine, &d.Location, &d.Type, &d.Date)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return &d
+}
+
+// copySource adapts a RowSource to pgx's COPY protocol.
+type copySource struct {
+	src RowSource
+	cur ImportRow
+}
+
+// sourceError marks an error that came from the RowSource, not from PostgreSQL.
+type sourceError struct{ err error }
+
+func (e *sourceError) Error() string { return e.err.Error() }
+func (e *sourceError) Unwrap() error { return e.err }
+
+func (s *copySource) Next() bool {
+	if !s.src.Next() {
+		return false
+	}
+	s.cur = s.src.Row()
+	return true
+}
+
+func (s *copySource) Values() ([]any, error) {
+	r := s.cur
+	return []any{r.Line, r.Location, r.Type, r.Date, r.Value}, nil
+}
+
+func (s *copySource) Err() error {
+	if err := s.src.Err(); err != nil {
+		return &sourceError{err}
+	}
+	return nil
+}
+
+// SliceSource is a RowSource over rows already in memory.
+func SliceSource(rows []ImportRow) RowSource { return &sliceSource{rows: rows, i: -1} }
+
+type sliceSource struct {
+	rows []ImportRow
+	i    int
+}
+
+func (s *sliceSource) Next() bool     { s.i++; return s.i < len(s.rows) }
+func (s *sliceSource) Row() ImportRow { return s.rows[s.i] }
+func (s *sliceSource) Err() error     { return nil }

@@ -1,0 +1,118 @@
+package queries
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	sq "github.com/Masterminds/squirrel"
+)
+
+// Table describes one of the two row tables. Historic and Predictions share every query through it, so the
+// two tables always behave the same.
+type Table struct {
+	// Key names the table in URLs, JSON and CSV: "historic" or "predictions".
+	Key string
+	// Title is the human name of the table.
+	Title string
+	// ValueColumn is the name of the number column: "value" or "prediction".
+	ValueColumn string
+	name        string
+}
+
+// Historic is daily_historic_pollution: measured daily means.
+var Historic = Table{Key: "historic", Title: "Measurements", ValueColumn: "value", name: "daily_historic_pollution"}
+
+// Predictions is daily_prediction_pollution: a forecast model's output.
+var Predictions = Table{Key: "predictions", Title: "Predictions", ValueColumn: "prediction", name: "daily_prediction_pollution"}
+
+// SortKeys lists the columns a view of this table may be sorted by, in display order. Sorting by
+// anything else is refused before any SQL is built.
+func (t Table) SortKeys() []string {
+	return []string{"date", "location", "type", t.ValueColumn}
+}
+
+// ValidSort reports whether key is one of SortKeys.
+func (t Table) ValidSort(key string) bool { return slices.Contains(t.SortKeys(), key) }
+
+// sortColumns maps a whitelisted sort key to the ORDER BY columns: the key first, then the rest of the
+// primary key, so every order is total and paging visits each row exactly once.
+func (t Table) sortColumns(key string) ([]string, error) {
+	switch key {
+	case "date":
+		return []string{"date", "location", "type"}, nil
+	case "location":
+		return []string{"location", "type", "date"}, nil
+	case "type":
+		return []string{"type", "location", "date"}, nil
+	case t.ValueColumn:
+		return []string{t.ValueColumn, "location", "type", "date"}, nil
+	}
+	return nil, fmt.Errorf("queries: %q is not a sort column of %s", key, t.Key)
+}
+
+// DefaultSize is the page size when none is asked for; MaxSize is the largest allowed.
+const (
+	DefaultSize = 25
+	MaxSize     = 500
+)
+
+// View is one validated view of a table: filters, order and page. Every field comes from a parser that
+// has already refused anything unknown; builders still check the sort key against the whitelist.
+type View struct {
+	// Locations and Types filter by exact match; empty means all.
+	Locations []string
+	Types     []string
+	// From and To bound the date, inclusive; the zero time means unbounded.
+	From, To time.Time
+	// Sort is a sort key of the table (see Table.SortKeys); Desc flips the direction.
+	Sort string
+	Desc bool
+	// Page counts from 1; Size is the number of rows on a page.
+	Page int
+	Size int
+}
+
+// Offset is the number of rows before the view's page.
+func (v View) Offset() uint64 {
+	if v.Page < 1 {
+		return 0
+	}
+	return uint64(v.Page-1) * uint64(v.Size)
+}
+
+// where is the filter part shared by every query over a view.
+func (v View) where() sq.And {
+	w := sq.And{}
+	if len(v.Locations) > 0 {
+		w = append(w, sq.Eq{"location": v.Locations})
+	}
+	if len(v.Types) > 0 {
+		w = append(w, sq.Eq{"type": v.Types})
+	}
+	if !v.From.IsZero() {
+		w = append(w, sq.GtOrEq{"date": v.From})
+	}
+	if !v.To.IsZero() {
+		w = append(w, sq.LtOrEq{"date": v.To})
+	}
+	return w
+}
+
+// orderBy renders the view's sort as ORDER BY terms, every column in the same direction so that one
+// index scan (forwards or backwards) serves it.
+func (v View) orderBy(t Table) ([]string, error) {
+	cols, err := t.sortColumns(v.Sort)
+	if err != nil {
+		return nil, err
+	}
+	dir := " ASC"
+	if v.Desc {
+		dir = " DESC"
+	}
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c + dir
+	}
+	return out, nil
+}
