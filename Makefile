@@ -1,0 +1,29 @@
+# aqdash: the two commands of the README are `make run` and `make test`.
+SHELL := /bin/bash
+PORT ?= 3000
+# The dashboard's own database; tests never touch it (they create throwaway databases).
+DATABASE_URL ?= postgres://127.0.0.1:5432/aqdash?sslmode=disable
+export PORT
+
+.PHONY: run test db build vet clean
+
+## run: start the dashboard on http://localhost:$(PORT) with the real demo data (loaded on first start)
+run: db
+	@createdb -h 127.0.0.1 aqdash 2>/dev/null || true
+	DATABASE_URL='$(DATABASE_URL)' go run ./app serve
+
+## test: every test, against a real PostgreSQL (started or installed when missing)
+test: db
+	go vet ./...
+	go test -count=1 ./...
+
+## db: make sure PostgreSQL answers on 127.0.0.1:5432
+db:
+	@bash .ci/ensure-postgres
+
+## build: the single binary, views, assets, migrations and demo data embedded
+build:
+	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/app ./app
+
+clean:
+	rm -rf bin
