@@ -15,28 +15,28 @@ var pageSizes = []int{10, 15, 25, 50, 100, 250, 500}
 // tablePage is the data of pages/table and partials/table.
 type tablePage struct {
 	pageData
-	Table       queries.Table
-	View        queries.View
-	Rows        []queries.Row
-	Total       int64
-	Pages       int64
-	Describe    string
-	Columns     []column
-	Locations   []option
-	Types       []option
-	Sizes       []option
-	From, To    string
-	PrevURL     string
-	NextURL     string
-	FirstURL    string
-	LastURL     string
-	SelfURL     string
-	JSONURL     string
-	CSVURL      string
-	ResetURL    string
-	SingleType  string
-	MultiLoc    bool
-	MultiType   bool
+	Table      queries.Table
+	View       queries.View
+	Rows       []queries.Row
+	Total      int64
+	Pages      int64
+	Describe   string
+	Columns    []column
+	Locations  []option
+	Types      []option
+	Sizes      []option
+	From, To   string
+	PrevURL    string
+	NextURL    string
+	FirstURL   string
+	LastURL    string
+	SelfURL    string
+	JSONURL    string
+	CSVURL     string
+	ResetURL   string
+	SingleType string
+	MultiLoc   bool
+	MultiType  bool
 }
 
 // column is one sortable column header.

@@ -93,7 +93,7 @@ func distinctQuery(t Table, column string) sq.SelectBuilder {
 // OptionsQuery builds the query behind ListOptions.
 func OptionsQuery() sq.SelectBuilder {
 	part := func(t Table, col, kind string) sq.SelectBuilder {
-		return psql.Select("'" + kind + "' AS kind", "v").FromSelect(distinctQuery(t, col), "x")
+		return psql.Select("'"+kind+"' AS kind", "v").FromSelect(distinctQuery(t, col), "x")
 	}
 	return psql.Select("kind", "v").
 		FromSelect(part(Historic, "location", "location").

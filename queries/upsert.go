@@ -65,14 +65,11 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 		return c, err
 	}
 	copied, err := tx.CopyFrom(ctx, pgx.Identifier{importTable}, []string{"line", "location", "type", "date", "v"}, &copySource{src: src})
-	if err != nil {
-		var se *sourceError
-		if errors.As(err, &se) {
-			return c, se.err
-		}
-		return c, err
+	// A bad row aborts the COPY; report the row's own error, not the server's echo of it.
+	if serr := src.Err(); serr != nil {
+		return c, serr
 	}
-	if err := src.Err(); err != nil {
+	if err != nil {
 		return c, err
 	}
 	if copied == 0 {
@@ -141,12 +138,6 @@ type copySource struct {
 	cur ImportRow
 }
 
-// sourceError marks an error that came from the RowSource, not from PostgreSQL.
-type sourceError struct{ err error }
-
-func (e *sourceError) Error() string { return e.err.Error() }
-func (e *sourceError) Unwrap() error { return e.err }
-
 func (s *copySource) Next() bool {
 	if !s.src.Next() {
 		return false
@@ -160,12 +151,7 @@ func (s *copySource) Values() ([]any, error) {
 	return []any{r.Line, r.Location, r.Type, r.Date, r.Value}, nil
 }
 
-func (s *copySource) Err() error {
-	if err := s.src.Err(); err != nil {
-		return &sourceError{err}
-	}
-	return nil
-}
+func (s *copySource) Err() error { return s.src.Err() }
 
 // SliceSource is a RowSource over rows already in memory.
 func SliceSource(rows []ImportRow) RowSource { return &sliceSource{rows: rows, i: -1} }

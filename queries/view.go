@@ -81,14 +81,15 @@ func (v View) Offset() uint64 {
 	return uint64(v.Page-1) * uint64(v.Size)
 }
 
-// where is the filter part shared by every query over a view.
-func (v View) where() sq.And {
+// where is the filter part shared by every query over a view; nil when nothing is filtered. A single
+// location or pollutant is an equality, several an IN list.
+func (v View) where() sq.Sqlizer {
 	w := sq.And{}
 	if len(v.Locations) > 0 {
-		w = append(w, sq.Eq{"location": v.Locations})
+		w = append(w, sq.Eq{"location": oneOrMany(v.Locations)})
 	}
 	if len(v.Types) > 0 {
-		w = append(w, sq.Eq{"type": v.Types})
+		w = append(w, sq.Eq{"type": oneOrMany(v.Types)})
 	}
 	if !v.From.IsZero() {
 		w = append(w, sq.GtOrEq{"date": v.From})
@@ -96,7 +97,18 @@ func (v View) where() sq.And {
 	if !v.To.IsZero() {
 		w = append(w, sq.LtOrEq{"date": v.To})
 	}
+	if len(w) == 0 {
+		return nil
+	}
 	return w
+}
+
+// oneOrMany makes squirrel write "= $1" for one value and "IN ($1,$2)" for several.
+func oneOrMany(vals []string) any {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return vals
 }
 
 // orderBy renders the view's sort as ORDER BY terms, every column in the same direction so that one

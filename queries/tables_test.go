@@ -1,0 +1,254 @@
+package queries_test
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/queries/dbtest"
+)
+
+func day(s string) time.Time {
+	d, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
+
+// seed upserts rows into t and fails the test on any error.
+func seed(t *testing.T, db queries.DB, tbl queries.Table, rows ...queries.Row) {
+	t.Helper()
+	in := make([]queries.ImportRow, len(rows))
+	for i, r := range rows {
+		in[i] = queries.ImportRow{Line: int64(i + 2), Row: r}
+	}
+	if _, err := queries.Upsert(context.Background(), db, tbl, queries.SliceSource(in)); err != nil {
+		t.Fatalf("seed %s: %v", tbl.Key, err)
+	}
+}
+
+func TestListRowsQuerySQL(t *testing.T) {
+	v := queries.View{
+		Locations: []string{"Hyderabad", "Delhi"}, Types: []string{"pm25"},
+		From: day("2020-01-01"), To: day("2020-01-31"),
+		Sort: "value", Desc: true, Page: 3, Size: 10,
+	}
+	q, err := queries.ListRowsQuery(queries.Historic, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args, err := q.ToSql()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "SELECT date, location, type, value FROM daily_historic_pollution WHERE (location IN ($1,$2) AND type = $3 AND date >= $4 AND date <= $5) ORDER BY value DESC, location DESC, type DESC, date DESC LIMIT 10 OFFSET 20"
+	if sql != want {
+		t.Errorf("sql\n got %s\nwant %s", sql, want)
+	}
+	wantArgs := []any{"Hyderabad", "Delhi", "pm25", day("2020-01-01"), day("2020-01-31")}
+	if !reflect.DeepEqual(args, wantArgs) {
+		t.Errorf("args = %v, want %v", args, wantArgs)
+	}
+
+	q, err = queries.ListRowsQuery(queries.Predictions, queries.View{Sort: "date", Page: 1, Size: 25})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args, _ = q.ToSql()
+	want = "SELECT date, location, type, prediction FROM daily_prediction_pollution ORDER BY date ASC, location ASC, type ASC LIMIT 25 OFFSET 0"
+	if sql != want || len(args) != 0 {
+		t.Errorf("sql\n got %s %v\nwant %s", sql, args, want)
+	}
+	sql, args, _ = queries.CountRowsQuery(queries.Predictions, queries.View{Types: []string{"no2"}}).ToSql()
+	if want := "SELECT count(*) FROM daily_prediction_pollution WHERE (type = $1)"; sql != want || !reflect.DeepEqual(args, []any{"no2"}) {
+		t.Errorf("count sql = %s %v", sql, args)
+	}
+}
+
+func TestSortWhitelist(t *testing.T) {
+	for _, bad := range []string{"", "prediction", "value; DROP TABLE x", "Date"} {
+		if _, err := queries.ListRowsQuery(queries.Historic, queries.View{Sort: bad, Size: 1}); err == nil {
+			t.Errorf("sort %q was accepted on historic", bad)
+		}
+	}
+	if _, err := queries.ListRowsQuery(queries.Predictions, queries.View{Sort: "value", Size: 1}); err == nil {
+		t.Error("sort value was accepted on predictions")
+	}
+	if !queries.Predictions.ValidSort("prediction") || queries.Historic.ValidSort("prediction") {
+		t.Error("ValidSort disagrees with the table's value column")
+	}
+}
+
+// TestListRowsResults checks filters, every sort in both directions, and that paging visits each row
+// exactly once in the order of the whole result.
+func TestListRowsResults(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewPool(t)
+	var rows []queries.Row
+	for _, loc := range []string{"Hyderabad", "Delhi", "Chennai"} {
+		for _, typ := range []string{"pm25", "no2"} {
+			for d := 1; d <= 9; d++ {
+				// Equal values on purpose, so ties need the primary key to break them.
+				rows = append(rows, queries.Row{Date: time.Date(2020, 1, d, 0, 0, 0, 0, time.UTC), Location: loc, Type: typ, Value: float64(d % 3)})
+			}
+		}
+	}
+	seed(t, db, queries.Historic, rows...)
+
+	v := queries.View{Locations: []string{"Hyderabad", "Nowhere"}, Types: []string{"pm25"}, From: day("2020-01-03"), To: day("2020-01-05"), Sort: "date", Desc: true, Page: 1, Size: 25}
+	got, err := queries.ListRows(ctx, db, queries.Historic, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || !got[0].Date.Equal(day("2020-01-05")) || !got[2].Date.Equal(day("2020-01-03")) {
+		t.Fatalf("filtered rows = %v", got)
+	}
+	for _, r := range got {
+		if r.Location != "Hyderabad" || r.Type != "pm25" {
+			t.Fatalf("row outside the filter: %v", r)
+		}
+	}
+	if n, err := queries.CountRows(ctx, db, queries.Historic, v); err != nil || n != 3 {
+		t.Fatalf("count = %d, %v; want 3", n, err)
+	}
+	if n, _ := queries.CountRows(ctx, db, queries.Historic, queries.View{Locations: []string{"Nowhere"}}); n != 0 {
+		t.Fatalf("unknown location counted %d rows", n)
+	}
+
+	less := map[string]func(a, b queries.Row) int{
+		"date": func(a, b queries.Row) int {
+			return cmpChain(a.Date.Compare(b.Date), cmpS(a.Location, b.Location), cmpS(a.Type, b.Type))
+		},
+		"location": func(a, b queries.Row) int {
+			return cmpChain(cmpS(a.Location, b.Location), cmpS(a.Type, b.Type), a.Date.Compare(b.Date))
+		},
+		"type": func(a, b queries.Row) int {
+			return cmpChain(cmpS(a.Type, b.Type), cmpS(a.Location, b.Location), a.Date.Compare(b.Date))
+		},
+		"value": func(a, b queries.Row) int {
+			return cmpChain(cmpF(a.Value, b.Value), cmpS(a.Location, b.Location), cmpS(a.Type, b.Type), a.Date.Compare(b.Date))
+		},
+	}
+	for key, cmp := range less {
+		for _, desc := range []bool{false, true} {
+			want := append([]queries.Row(nil), rows...)
+			sort.Slice(want, func(i, j int) bool {
+				c := cmp(want[i], want[j])
+				if desc {
+					c = -c
+				}
+				return c < 0
+			})
+			var paged []queries.Row
+			for page := 1; ; page++ {
+				got, err := queries.ListRows(ctx, db, queries.Historic, queries.View{Sort: key, Desc: desc, Page: page, Size: 7})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) == 0 {
+					break
+				}
+				paged = append(paged, got...)
+			}
+			if len(paged) != len(want) {
+				t.Fatalf("sort %s desc=%v: paging gave %d rows, want %d", key, desc, len(paged), len(want))
+			}
+			for i := range want {
+				if !want[i].Date.Equal(paged[i].Date) || want[i].Location != paged[i].Location || want[i].Type != paged[i].Type {
+					t.Fatalf("sort %s desc=%v: row %d = %v, want %v", key, desc, i, paged[i], want[i])
+				}
+			}
+			// EachRow streams the same rows in the same order.
+			i := 0
+			err := queries.EachRow(ctx, db, queries.Historic, queries.View{Sort: key, Desc: desc, Page: 4, Size: 7}, func(r queries.Row) error {
+				if !r.Date.Equal(want[i].Date) || r.Location != want[i].Location || r.Type != want[i].Type {
+					t.Fatalf("EachRow row %d = %v, want %v", i, r, want[i])
+				}
+				i++
+				return nil
+			})
+			if err != nil || i != len(want) {
+				t.Fatalf("EachRow: %d rows, %v", i, err)
+			}
+		}
+	}
+}
+
+func cmpS(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpF(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func cmpChain(cs ...int) int {
+	for _, c := range cs {
+		if c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func TestCatalog(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewPool(t)
+	if empty, err := queries.TablesEmpty(ctx, db); err != nil || !empty {
+		t.Fatalf("new database: empty = %v, %v", empty, err)
+	}
+	seed(t, db, queries.Historic,
+		queries.Row{Date: day("2020-01-01"), Location: "Hyderabad", Type: "pm25", Value: 1},
+		queries.Row{Date: day("2020-01-03"), Location: "Hyderabad", Type: "pm25", Value: 2},
+		queries.Row{Date: day("2020-01-02"), Location: "Delhi", Type: "no2", Value: 3},
+	)
+	seed(t, db, queries.Predictions,
+		queries.Row{Date: day("2020-01-02"), Location: "Hyderabad", Type: "pm25", Value: 1},
+		queries.Row{Date: day("2020-01-05"), Location: "Agra", Type: "o3", Value: 1},
+	)
+	if empty, err := queries.TablesEmpty(ctx, db); err != nil || empty {
+		t.Fatalf("seeded database: empty = %v, %v", empty, err)
+	}
+	locs, types, err := queries.ListOptions(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(locs, []string{"Agra", "Delhi", "Hyderabad"}) || !reflect.DeepEqual(types, []string{"no2", "o3", "pm25"}) {
+		t.Fatalf("options = %v %v", locs, types)
+	}
+	series, err := queries.ListSeries(ctx, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []queries.Series{
+		{Location: "Agra", Type: "o3", Predicted: 1, PredFirst: day("2020-01-05"), PredLast: day("2020-01-05")},
+		{Location: "Delhi", Type: "no2", Measured: 1, First: day("2020-01-02"), Last: day("2020-01-02")},
+		{Location: "Hyderabad", Type: "pm25", Measured: 2, First: day("2020-01-01"), Last: day("2020-01-03"), Predicted: 1, PredFirst: day("2020-01-02"), PredLast: day("2020-01-02")},
+	}
+	if len(series) != len(want) {
+		t.Fatalf("series = %+v", series)
+	}
+	for i := range want {
+		g, w := series[i], want[i]
+		if g.Location != w.Location || g.Type != w.Type || g.Measured != w.Measured || g.Predicted != w.Predicted ||
+			!g.First.Equal(w.First) || !g.Last.Equal(w.Last) || !g.PredFirst.Equal(w.PredFirst) || !g.PredLast.Equal(w.PredLast) {
+			t.Errorf("series %d = %+v, want %+v", i, g, w)
+		}
+	}
+}
