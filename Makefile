@@ -12,8 +12,10 @@ run: db
 	@createdb -h 127.0.0.1 aqdash 2>/dev/null || true
 	DATABASE_URL='$(DATABASE_URL)' go run ./app serve
 
-## test: every test, against a real PostgreSQL (started or installed when missing)
+## test: every test, against a real PostgreSQL (started or installed when missing) and, for the
+## browser tests, Debian's Chromium (installed when missing)
 test: db
+	@bash .ci/ensure-chromium
 	go vet ./...
 	go test -count=1 ./...
 

@@ -54,7 +54,11 @@ func newTestServer(t *testing.T, historic, predictions string) *testServer {
 		}
 	}
 	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second}
-	s, err := newServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
+	logTo := io.Discard
+	if os.Getenv("TEST_LOG") != "" { // TEST_LOG=1 shows the server's log, for debugging a test
+		logTo = os.Stderr
+	}
+	s, err := newServer(cfg, slog.New(slog.NewTextHandler(logTo, nil)), pool)
 	if err != nil {
 		t.Fatal(err)
 	}

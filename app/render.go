@@ -45,6 +45,15 @@ func wantsFragment(c *fiber.Ctx) bool {
 	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
 }
 
+// pushCanonical makes htmx push the view's canonical URL (defaults left out, parameters in one order)
+// instead of the raw query a form sent, so the address bar and history always hold a clean, bookmarkable
+// URL of what is shown.
+func pushCanonical(c *fiber.Ctx, url string) {
+	if wantsFragment(c) {
+		c.Set("HX-Push-Url", url)
+	}
+}
+
 // render answers with the page template, or the fragment template for an htmx swap, rendered into a
 // buffer first so a template error becomes a clean error page instead of half a page.
 func (s *server) render(c *fiber.Ctx, status int, page, fragment string, data any) error {

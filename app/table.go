@@ -119,6 +119,7 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		if e := jq.Encode(); e != "" {
 			p.JSONURL += "?" + e
 		}
+		pushCanonical(c, p.SelfURL)
 		return s.render(c, fiber.StatusOK, "pages/table", "partials/table", p)
 	}
 }
