@@ -149,6 +149,7 @@ func TestBrowserTableSortPageFilterHistory(t *testing.T) {
 	if !marker {
 		t.Fatal("the page reloaded: the window marker is gone")
 	}
+
 	if dates != "2020-07-10 2020-07-09 2020-07-08 2020-07-07 2020-07-06" {
 		t.Fatalf("sorted by value desc: %s", dates)
 	}
@@ -187,6 +188,11 @@ func TestBrowserTableSortPageFilterHistory(t *testing.T) {
 	}
 	if !marker {
 		t.Fatal("a filter reloaded the page")
+	}
+	var title string
+	b.run(t, chromedp.Title(&title))
+	if title != "Measurements · Delhi · between 3 Jun 2020 and 5 Jun 2020 · aqdash" {
+		t.Errorf("title after swaps = %q", title)
 	}
 
 	// Back and forward restore each view, rows and controls.

@@ -58,13 +58,17 @@ func pushCanonical(c *fiber.Ctx, url string) {
 // buffer first so a template error becomes a clean error page instead of half a page.
 func (s *server) render(c *fiber.Ctx, status int, page, fragment string, data any) error {
 	c.Vary("HX-Request")
-	name := page
-	if wantsFragment(c) {
-		name = fragment
-	}
 	buf := s.views.bufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer s.views.bufs.Put(buf)
+	name := page
+	if wantsFragment(c) {
+		// A fragment starts with its page's <title>, which htmx moves into the document's head.
+		if err := s.views.engine.Render(buf, "layouts/title", data); err != nil {
+			return &renderError{"layouts/title", err}
+		}
+		name = fragment
+	}
 	if err := s.views.engine.Render(buf, name, data); err != nil {
 		return &renderError{name, err}
 	}

@@ -63,7 +63,8 @@ func TestTablePageFragmentAndHistoryRestore(t *testing.T) {
 	if resp.StatusCode != 200 || resp.Header.Get("Vary") != "HX-Request" {
 		t.Fatalf("fragment: status %d, Vary %q", resp.StatusCode, resp.Header.Get("Vary"))
 	}
-	if strings.Contains(frag, "<html") || strings.Contains(frag, "<footer") || !strings.HasPrefix(strings.TrimSpace(frag), `<section id="view"`) {
+	if strings.Contains(frag, "<html") || strings.Contains(frag, "<footer") || !strings.Contains(frag, `<section id="view"`) ||
+		!strings.HasPrefix(frag, "<title>Measurements · Hyderabad · PM2.5 · aqdash</title>") {
 		t.Fatalf("an htmx request did not get only the fragment:\n%.300s", frag)
 	}
 	if tbodyDates(t, frag)[0] != "2020-07-10" || !strings.Contains(frag, "Page 1 of 8") || !strings.Contains(frag, "<strong>40</strong> rows") {
