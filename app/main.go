@@ -5,6 +5,7 @@
 //	app migrate                                bring the schema up to date and exit
 //	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
 //	app demo                                   (re)load the bundled demo data
+//	app demo --synthetic N                     generate N rows per table of synthetic series
 package main
 
 import (
@@ -13,6 +14,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -66,10 +69,17 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout))
 	case "demo":
-		if len(args) > 0 {
-			break
+		switch {
+		case len(args) == 0:
+			return report(stderr, "demo", runDemo(ctx, cfg, stdout))
+		case len(args) == 2 && (args[0] == "--synthetic" || args[0] == "-synthetic"):
+			n, err := strconv.ParseInt(strings.ReplaceAll(args[1], "_", ""), 10, 64)
+			if err != nil || n < 1 {
+				fmt.Fprintf(stderr, "aqdash demo: --synthetic takes a number of rows per table, such as 10000000, not %q\n", args[1])
+				return 2
+			}
+			return report(stderr, "demo --synthetic", runSynthetic(ctx, cfg, n, stdout))
 		}
-		return report(stderr, "demo", runDemo(ctx, cfg, stdout))
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -156,6 +166,27 @@ func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, demoSummary(res))
+	return nil
+}
+
+func runSynthetic(ctx context.Context, cfg Config, n int64, out io.Writer) error {
+	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer conn.Close(context.Background())
+	if _, _, err := queries.Migrate(ctx, conn); err != nil {
+		return err
+	}
+	res, err := demo.Synthetic(ctx, conn, n)
+	if err != nil {
+		return err
+	}
+	if err := queries.Analyze(ctx, conn); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "synthetic data: %d locations, %d measurements, %d predictions (%.1fs)\n",
+		res.Locations, res.Historic, res.Predictions, res.Elapsed.Seconds())
 	return nil
 }
 

@@ -64,6 +64,21 @@ func parseView(c *fiber.Ctx, cols sortable) (queries.View, error) {
 		}
 		v.Size = n
 	}
+	for _, p := range []struct {
+		name string
+		dst  **queries.Cursor
+	}{{"after", &v.After}, {"before", &v.Before}} {
+		if s := get(p.name); s != "" {
+			c, err := queries.DecodeCursor(s)
+			if err != nil {
+				return v, badParam(p.name, "%v", err)
+			}
+			*p.dst = c
+		}
+	}
+	if v.After != nil && v.Before != nil {
+		return v, badParam("after", "use after or before, not both")
+	}
 	v.Locations = multi(q.PeekMulti("location"))
 	v.Types = multi(q.PeekMulti("type"))
 	var err error
@@ -128,6 +143,12 @@ func viewQuery(v queries.View) url.Values {
 	}
 	if v.Page > 1 {
 		q.Set("page", strconv.Itoa(v.Page))
+	}
+	if v.After != nil {
+		q.Set("after", v.After.Encode())
+	}
+	if v.Before != nil {
+		q.Set("before", v.Before.Encode())
 	}
 	if v.Size != queries.DefaultSize {
 		q.Set("size", strconv.Itoa(v.Size))

@@ -125,3 +125,9 @@ func ListOptions(ctx context.Context, db DB) (locations, types []string, err err
 	})
 	return locations, types, err
 }
+
+// Analyze refreshes the planner's statistics of both tables, after a bulk load.
+func Analyze(ctx context.Context, db DB) error {
+	_, err := db.Exec(ctx, "ANALYZE "+Historic.name+", "+Predictions.name)
+	return err
+}

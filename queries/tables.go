@@ -2,6 +2,7 @@ package queries
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -16,9 +17,15 @@ type Row struct {
 	Value    float64
 }
 
-// ListRowsQuery builds the query for one page of a view of t.
+// ListRowsQuery builds the query for one page of a view of t. With a cursor it seeks through the index
+// (no OFFSET); with Before it reads backwards, and ListRows puts the rows back in the view's order.
 func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
-	order, err := v.orderBy(t)
+	cols, err := t.sortColumns(v.Sort)
+	if err != nil {
+		return sq.SelectBuilder{}, err
+	}
+	backwards := v.Before != nil && v.Size > 0
+	order, err := v.orderBy(t, backwards)
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
@@ -26,7 +33,13 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 		From(t.name).
 		Where(v.where()).
 		OrderBy(order...)
-	if v.Size > 0 {
+	switch {
+	case v.Size <= 0:
+	case backwards:
+		q = q.Where(keyset(t, cols, v.Before, v.Desc, true)).Limit(uint64(v.Size))
+	case v.After != nil:
+		q = q.Where(keyset(t, cols, v.After, v.Desc, false)).Limit(uint64(v.Size))
+	default:
 		q = q.Limit(uint64(v.Size)).Offset(v.Offset())
 	}
 	return q, nil
@@ -51,7 +64,11 @@ func ListRows(ctx context.Context, db DB, t Table, v View) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	if v.Before != nil && v.Size > 0 {
+		slices.Reverse(out)
+	}
+	return out, err
 }
 
 // CountRows counts the rows of a view of t across all pages.
@@ -68,7 +85,7 @@ func CountRows(ctx context.Context, db DB, t Table, v View) (int64, error) {
 // EachRow runs a view of t without paging and calls fn for every row in order, one at a time, so an
 // export of millions of rows holds only one row in memory. It stops at fn's first error.
 func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) error {
-	v.Size = 0
+	v.Size, v.After, v.Before = 0, nil, nil
 	q, err := ListRowsQuery(t, v)
 	if err != nil {
 		return err

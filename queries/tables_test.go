@@ -162,6 +162,37 @@ func TestListRowsResults(t *testing.T) {
 					t.Fatalf("sort %s desc=%v: row %d = %v, want %v", key, desc, i, paged[i], want[i])
 				}
 			}
+			// Walking with cursors (next links) visits the same rows, and walking back (previous links)
+			// from the last page gives each page again.
+			var pages [][]queries.Row
+			v := queries.View{Sort: key, Desc: desc, Page: 1, Size: 7}
+			for {
+				got, err := queries.ListRows(ctx, db, queries.Historic, v)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(got) == 0 {
+					break
+				}
+				pages = append(pages, got)
+				v.After = queries.CursorOf(got[len(got)-1])
+			}
+			var walked []queries.Row
+			for _, p := range pages {
+				walked = append(walked, p...)
+			}
+			if !reflect.DeepEqual(walked, paged) {
+				t.Fatalf("sort %s desc=%v: cursor walk differs from offset paging", key, desc)
+			}
+			for i := len(pages) - 1; i > 0; i-- {
+				back, err := queries.ListRows(ctx, db, queries.Historic, queries.View{Sort: key, Desc: desc, Size: 7, Before: queries.CursorOf(pages[i][0])})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(back, pages[i-1]) {
+					t.Fatalf("sort %s desc=%v: previous of page %d = %v, want %v", key, desc, i+1, back, pages[i-1])
+				}
+			}
 			// EachRow streams the same rows in the same order.
 			i := 0
 			err := queries.EachRow(ctx, db, queries.Historic, queries.View{Sort: key, Desc: desc, Page: 4, Size: 7}, func(r queries.Row) error {
@@ -175,6 +206,28 @@ func TestListRowsResults(t *testing.T) {
 				t.Fatalf("EachRow: %d rows, %v", i, err)
 			}
 		}
+	}
+}
+
+func TestCursorEncoding(t *testing.T) {
+	c := &queries.Cursor{Date: day("2020-02-29"), Location: "Navi Mumbai, <MH>", Type: "pm25", Value: 12.5}
+	got, err := queries.DecodeCursor(c.Encode())
+	if err != nil || *got != *c {
+		t.Fatalf("round trip: %+v, %v", got, err)
+	}
+	for _, bad := range []string{"", "x", "WyJhIl0", c.Encode() + "A", "bnVsbA"} {
+		if _, err := queries.DecodeCursor(bad); err == nil {
+			t.Errorf("DecodeCursor(%q) accepted", bad)
+		}
+	}
+	q, err := queries.ListRowsQuery(queries.Historic, queries.View{Sort: "value", Desc: true, Size: 5, After: c})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sql, args, _ := q.ToSql()
+	want := "SELECT date, location, type, value FROM daily_historic_pollution WHERE (value, location, type, date) < ($1,$2,$3,$4) ORDER BY value DESC, location DESC, type DESC, date DESC LIMIT 5"
+	if sql != want || !reflect.DeepEqual(args, []any{12.5, "Navi Mumbai, <MH>", "pm25", day("2020-02-29")}) {
+		t.Errorf("keyset sql\n got %s %v\nwant %s", sql, args, want)
 	}
 }
 

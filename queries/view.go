@@ -71,6 +71,9 @@ type View struct {
 	// Page counts from 1; Size is the number of rows on a page.
 	Page int
 	Size int
+	// After, when set, starts the page just after that row instead of at an offset (a "next" link);
+	// Before ends it just before that row (a "previous" link). Page is then only for display.
+	After, Before *Cursor
 }
 
 // Offset is the number of rows before the view's page.
@@ -112,14 +115,14 @@ func oneOrMany(vals []string) any {
 }
 
 // orderBy renders the view's sort as ORDER BY terms, every column in the same direction so that one
-// index scan (forwards or backwards) serves it.
-func (v View) orderBy(t Table) ([]string, error) {
+// index scan (forwards or backwards) serves it; reversed for a page read backwards from a cursor.
+func (v View) orderBy(t Table, reversed bool) ([]string, error) {
 	cols, err := t.sortColumns(v.Sort)
 	if err != nil {
 		return nil, err
 	}
 	dir := " ASC"
-	if v.Desc {
+	if v.Desc != reversed {
 		dir = " DESC"
 	}
 	out := make([]string, len(cols))
