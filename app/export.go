@@ -21,6 +21,8 @@ type tableJSON struct {
 	Page  int       `json:"page"`
 	Size  int       `json:"size"`
 	Total int64     `json:"total"`
+	// TotalEstimated is true when total is the planner's estimate (more than queries.CountCap rows).
+	TotalEstimated bool `json:"total_estimated,omitempty"`
 }
 
 // jsonRow is one row in JSON: "value" on measurements, "prediction" on predictions.
@@ -45,11 +47,11 @@ func (s *server) exportJSON(t queries.Table) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		total, err := queries.CountRows(ctx, s.db, t, v)
+		total, err := queries.CountView(ctx, s.db, t, v)
 		if err != nil {
 			return err
 		}
-		out := tableJSON{Rows: make([]jsonRow, len(rows)), Page: v.Page, Size: v.Size, Total: total}
+		out := tableJSON{Rows: make([]jsonRow, len(rows)), Page: v.Page, Size: v.Size, Total: total.N, TotalEstimated: total.Estimated}
 		for i, r := range rows {
 			val := r.Value
 			out.Rows[i] = jsonRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type}

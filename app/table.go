@@ -21,6 +21,9 @@ type tablePage struct {
 	Rows       []queries.Row
 	Total      int64
 	Pages      int64
+	// Estimated is set when Total is the planner's estimate; CountURL then loads the exact count.
+	Estimated bool
+	CountURL  string
 	Describe   string
 	Columns    []column
 	Locations  []option
@@ -63,17 +66,18 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		total, err := queries.CountRows(ctx, s.db, t, v)
+		count, err := queries.CountView(ctx, s.db, t, v)
 		if err != nil {
 			return err
 		}
+		total := count.N
 		locs, types, err := queries.ListOptions(ctx, s.db)
 		if err != nil {
 			return err
 		}
 		p := tablePage{
-			Table: t, View: v, Rows: rows, Total: total,
-			Pages:     max(1, (total+int64(v.Size)-1)/int64(v.Size)),
+			Table: t, View: v, Rows: rows, Total: total, Estimated: count.Estimated,
+			Pages:     pages(total, v.Size),
 			Describe:  describe(v),
 			Locations: options(locs, v.Locations, identity),
 			Types:     options(types, v.Types, pollutantLabel),
@@ -125,8 +129,39 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		all.Page, all.Size, all.After, all.Before = 1, queries.DefaultSize, nil, nil
 		p.CSVURL = viewURL(path+".csv", all)
 		p.JSONURL = viewURL(path+".json", v)
+		if count.Estimated {
+			p.CountURL = viewURL(path+"/count", v)
+		}
 		pushCanonical(c, p.SelfURL)
 		return s.render(c, fiber.StatusOK, "pages/table", "partials/table", p)
+	}
+}
+
+// pages is the number of pages of total rows, at least 1.
+func pages(total int64, size int) int64 { return max(1, (total+int64(size)-1)/int64(size)) }
+
+// countPage is the data of partials/count.
+type countPage struct {
+	pageData
+	Total, Page, Pages int64
+}
+
+// showCount is the exact row count of a view, loaded after a page that showed an estimate: the summary's
+// count and the pager's "page X of Y", swapped in place.
+func (s *server) showCount(t queries.Table) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		v, err := parseView(c, t)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := s.queryContext(c)
+		defer cancel()
+		total, err := queries.CountRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
+		p := countPage{pageData: s.newPage(c, t.Title), Total: total, Page: int64(v.Page), Pages: pages(total, v.Size)}
+		return s.render(c, fiber.StatusOK, "partials/count", "partials/count", p)
 	}
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqdash/aqdash/app/demo"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -260,5 +262,36 @@ func TestHomeSeedURLsAndNotFound(t *testing.T) {
 	resp, _ = ts.get(t, "/static/app.css")
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
 		t.Fatalf("/static/app.css: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestEstimatedCountLoadsExactLater: over queries.CountCap rows the page shows the planner's estimate at
+// once and an htmx request for the exact count, which swaps in the count and the pager's page total.
+func TestEstimatedCountLoadsExactLater(t *testing.T) {
+	ts := newTestServer(t, "", "")
+	ctx := context.Background()
+	if _, err := demo.Synthetic(ctx, ts.db, queries.CountCap+5000); err != nil {
+		t.Fatal(err)
+	}
+	if err := queries.Analyze(ctx, ts.db); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := ts.get(t, "/historic?size=100")
+	if resp.StatusCode != 200 || !strings.Contains(body, `about <strong>`) || !strings.Contains(body, `hx-get="/historic/count?size=100"`) || !strings.Contains(body, "of about ") {
+		t.Fatalf("a large view should show an estimate and load the exact count: %d", resp.StatusCode)
+	}
+	resp, body = ts.get(t, "/historic/count?size=100", "HX-Request", "true")
+	want := fmt.Sprintf(`<strong>%s</strong>`, formatCount(queries.CountCap+5000))
+	if resp.StatusCode != 200 || !strings.Contains(body, want) || !strings.Contains(body, `hx-swap-oob="true">Page 1 of 550</span>`) {
+		t.Fatalf("exact count fragment: %d %s", resp.StatusCode, body)
+	}
+	_, body = ts.get(t, "/historic.json?size=1")
+	if !strings.Contains(body, `"total_estimated":true`) {
+		t.Fatalf("json of a large view should say its total is estimated: %s", body)
+	}
+	// A filter under the cap is counted exactly, at once.
+	_, body = ts.get(t, "/historic?location=Synthetic+0001&type=pm25&size=100")
+	if strings.Contains(body, "about <strong>") || strings.Contains(body, "/historic/count") {
+		t.Fatal("a small view should be counted exactly")
 	}
 }

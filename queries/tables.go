@@ -102,3 +102,56 @@ func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) er
 	_, err = pgx.ForEachRow(rows, []any{&r.Date, &r.Location, &r.Type, &r.Value}, func() error { return fn(r) })
 	return err
 }
+
+// CountCap is where exact counting stops on a page: above it the page shows the planner's estimate and
+// loads the exact count afterwards, so a count never holds up the rows.
+const CountCap = 50_000
+
+// CountRowsCapped counts the rows of a view of t, but stops after limit: it returns the exact count when
+// there are at most limit rows, else limit+1 and capped = true.
+func CountRowsCapped(ctx context.Context, db DB, t Table, v View, limit int64) (n int64, capped bool, err error) {
+	inner := psql.Select("1").From(t.name).Where(v.where()).Limit(uint64(limit) + 1)
+	sql, args, err := psql.Select("count(*)").FromSelect(inner, "capped").ToSql()
+	if err != nil {
+		return 0, false, err
+	}
+	err = db.QueryRow(ctx, sql, args...).Scan(&n)
+	return n, n > limit, err
+}
+
+// EstimateRows returns the planner's estimate of the number of rows of a view of t: instant at any size,
+// and close after ANALYZE (autovacuum keeps it so).
+func EstimateRows(ctx context.Context, db DB, t Table, v View) (int64, error) {
+	sql, args, err := psql.Select("1").From(t.name).Where(v.where()).Prefix("EXPLAIN (FORMAT JSON)").ToSql()
+	if err != nil {
+		return 0, err
+	}
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := db.QueryRow(ctx, sql, args...).Scan(&plan); err != nil {
+		return 0, err
+	}
+	if len(plan) == 0 {
+		return 0, nil
+	}
+	return int64(plan[0].Plan.Rows), nil
+}
+
+// Total is a view's row count: exact, or the planner's estimate when there are more than CountCap rows.
+type Total struct {
+	N         int64
+	Estimated bool
+}
+
+// CountView counts a view's rows as a page needs them: exactly up to CountCap, estimated above.
+func CountView(ctx context.Context, db DB, t Table, v View) (Total, error) {
+	n, capped, err := CountRowsCapped(ctx, db, t, v, CountCap)
+	if err != nil || !capped {
+		return Total{N: n}, err
+	}
+	est, err := EstimateRows(ctx, db, t, v)
+	return Total{N: max(est, n), Estimated: true}, err
+}

@@ -305,3 +305,32 @@ func TestCatalog(t *testing.T) {
 		}
 	}
 }
+
+func TestCountCappedAndEstimated(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewPool(t)
+	var rows []queries.Row
+	for d := 0; d < 300; d++ {
+		rows = append(rows, queries.Row{Date: day("2020-01-01").AddDate(0, 0, d), Location: "Hyderabad", Type: "pm25", Value: 1})
+	}
+	seed(t, db, queries.Historic, rows...)
+	if _, err := db.Exec(ctx, "ANALYZE"); err != nil {
+		t.Fatal(err)
+	}
+	n, capped, err := queries.CountRowsCapped(ctx, db, queries.Historic, queries.View{}, 100)
+	if err != nil || !capped || n != 101 {
+		t.Fatalf("capped count = %d, %v, %v; want 101, capped", n, capped, err)
+	}
+	n, capped, err = queries.CountRowsCapped(ctx, db, queries.Historic, queries.View{From: day("2020-10-01")}, 100)
+	if err != nil || capped || n != 26 { // 2020-10-01 .. 2020-10-26
+		t.Fatalf("count under the cap = %d, %v, %v; want exactly 26", n, capped, err)
+	}
+	est, err := queries.EstimateRows(ctx, db, queries.Historic, queries.View{Locations: []string{"Hyderabad"}, From: day("2020-01-01")})
+	if err != nil || est < 250 || est > 350 {
+		t.Fatalf("estimate = %d, %v; want about 300 after ANALYZE", est, err)
+	}
+	total, err := queries.CountView(ctx, db, queries.Historic, queries.View{})
+	if err != nil || total.Estimated || total.N != 300 {
+		t.Fatalf("CountView under CountCap = %+v, %v", total, err)
+	}
+}
