@@ -29,7 +29,23 @@ type Config struct {
 	LogLevel slog.Level
 	// LogJSON writes JSON log lines (LOG_FORMAT=json; the default on Heroku and Fly.io).
 	LogJSON bool
+	// TrustedProxy names the platform proxy whose client-IP header is believed (TRUSTED_PROXY=fly, heroku
+	// or none; detected from FLY_APP_NAME or DYNO when unset). With none, the socket's address is the client.
+	TrustedProxy TrustedProxy
 }
+
+// TrustedProxy is the platform proxy in front of the dashboard, which decides where a request's client IP
+// comes from (see clientIP). Any other header that claims a client address is ignored.
+type TrustedProxy string
+
+const (
+	// ProxyNone trusts no header: the client is the peer of the TCP connection.
+	ProxyNone TrustedProxy = "none"
+	// ProxyFly trusts Fly-Client-IP, which Fly's proxy sets and overwrites.
+	ProxyFly TrustedProxy = "fly"
+	// ProxyHeroku trusts the last X-Forwarded-For hop, the one Heroku's router appends.
+	ProxyHeroku TrustedProxy = "heroku"
+)
 
 // LoadConfig reads the environment. It fails on a value it cannot understand rather than guess.
 func LoadConfig(getenv func(string) string) (Config, error) {
@@ -84,7 +100,27 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	default:
 		return c, fmt.Errorf("LOG_FORMAT=%q: use text or json", f)
 	}
+	switch p := TrustedProxy(strings.ToLower(getenv("TRUSTED_PROXY"))); p {
+	case ProxyNone, ProxyFly, ProxyHeroku:
+		c.TrustedProxy = p
+	case "":
+		c.TrustedProxy = detectProxy(getenv)
+	default:
+		return c, fmt.Errorf("TRUSTED_PROXY=%q: use fly, heroku or none", p)
+	}
 	return c, nil
+}
+
+// detectProxy recognises the platform from the variables it sets in every process: FLY_APP_NAME on Fly.io
+// machines, DYNO on Heroku dynos.
+func detectProxy(getenv func(string) string) TrustedProxy {
+	switch {
+	case getenv("FLY_APP_NAME") != "":
+		return ProxyFly
+	case getenv("DYNO") != "":
+		return ProxyHeroku
+	}
+	return ProxyNone
 }
 
 func parseSwitch(name, s string, def bool) (bool, error) {

@@ -69,6 +69,7 @@ func (s *server) logRequests(c *fiber.Ctx) error {
 	status := c.Response().StatusCode()
 	s.log.Info("request",
 		"id", c.GetRespHeader(fiber.HeaderXRequestID),
+		"ip", s.clientIP(c),
 		"method", c.Method(),
 		"path", c.Path(),
 		"status", status,
