@@ -3,18 +3,26 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
+	"sync"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aqdash/aqdash/app/demo"
 	"github.com/aqdash/aqdash/queries"
 )
 
-// shutdownTimeout bounds a graceful shutdown; it is shorter than Heroku's 30 s and fly.toml's kill_timeout.
+// shutdownTimeout bounds the wait for in-flight requests in a graceful shutdown. With closeTimeout it stays
+// under Heroku's 30 s between SIGTERM and SIGKILL and under fly.toml's kill_timeout (a test checks both).
 const shutdownTimeout = 20 * time.Second
+
+// closeTimeout bounds what follows the HTTP shutdown: the background migration noticing it should stop,
+// and the pool closing (which waits for connections still checked out).
+const closeTimeout = 5 * time.Second
 
 // server holds what the handlers share.
 type server struct {
@@ -23,10 +31,19 @@ type server struct {
 	db     *pgxpool.Pool
 	views  *renderer
 	assets *assets
+
+	// stopping is cancelled the moment a graceful shutdown begins, before the server waits for in-flight
+	// requests. A long-lived response (a Server-Sent Events stream, say) must select on stopping.Done()
+	// in its body stream writer and return when it closes, so that it ends at once instead of holding
+	// the shutdown for shutdownTimeout. Ordinary requests ignore it: they are let finish. It is a plain
+	// context, safe to use from a stream writer after the handler has returned (unlike the fiber.Ctx).
+	stopping context.Context
+	stop     context.CancelFunc
 }
 
-// serve runs the dashboard until ctx ends, then shuts down gracefully. It listens at once, even while the
-// database is unreachable; migrations and the first demo load run in the background.
+// serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
+// exit status: 0 after a clean shutdown. It listens at once, on IPv4 and IPv6, even while the database is
+// unreachable; migrations and the first demo load run in the background.
 func serve(ctx context.Context, cfg Config) int {
 	log := NewLogger(cfg)
 	slog.SetDefault(log)
@@ -35,37 +52,101 @@ func serve(ctx context.Context, cfg Config) int {
 		log.Error("database settings", "err", err)
 		return 1
 	}
-	defer pool.Close()
 	s, err := newServer(cfg, log, pool)
 	if err != nil {
+		pool.Close()
 		log.Error("start", "err", err)
 		return 1
 	}
-	app := s.newApp()
-
+	// "tcp" with no host is one dual-stack socket: IPv4 and IPv6 (Heroku's newer dynos and Fly's private
+	// network, where its health checks come from, reach the app over IPv6).
 	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
 	if err != nil {
+		pool.Close()
 		log.Error("listen", "port", cfg.Port, "err", err)
 		return 1
 	}
-	go s.prepare(ctx)
+	prepCtx, stopPrep := context.WithCancel(ctx)
+	prepared := make(chan struct{})
+	go func() {
+		defer close(prepared)
+		s.prepare(prepCtx)
+	}()
 
+	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))
+	status := 0
+	if err := s.run(ctx, s.newApp(), ln); err != nil {
+		log.Error("server", "err", err)
+		status = 1
+	}
+
+	stopPrep()
+	deadline := time.NewTimer(closeTimeout)
+	defer deadline.Stop()
+	select {
+	case <-prepared:
+	case <-deadline.C:
+		log.Warn("background migration did not stop in time")
+	}
+	closed := make(chan struct{})
+	go func() {
+		pool.Close()
+		close(closed)
+	}()
+	select {
+	case <-closed:
+	case <-deadline.C:
+		log.Warn("database pool did not close in time; exiting anyway")
+		status = 1
+	}
+	log.Info("stopped", "status", status)
+	return status
+}
+
+// run serves app on ln until ctx ends or the server fails. Then it shuts down gracefully: it stops
+// accepting connections, cancels s.stopping so that streams end, and waits up to shutdownTimeout for
+// in-flight requests to finish (closing idle keep-alive connections). It returns nil after a clean
+// shutdown.
+func (s *server) run(ctx context.Context, app *fiber.App, ln net.Listener) error {
+	ln = &closeOnce{Listener: ln}
 	errc := make(chan error, 1)
 	go func() { errc <- app.Listener(ln) }()
-	log.Info("listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
-		log.Error("server stopped", "err", err)
-		return 1
+		s.stop()
+		if err == nil {
+			err = errors.New("listener closed")
+		}
+		return fmt.Errorf("server stopped: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", "timeout", shutdownTimeout.String())
-	if err := app.ShutdownWithTimeout(shutdownTimeout); err != nil {
-		log.Error("shutdown", "err", err)
-		return 1
+	s.log.Info("shutting down: waiting for requests in flight", "timeout", shutdownTimeout.String())
+	start := time.Now()
+	// In this order: no new connections (even should the signal come before Serve took the listener),
+	// then streams told to end, then the wait for requests in flight (Fiber's close of the listener
+	// is then a no-op).
+	_ = ln.Close()
+	s.stop()
+	err := app.ShutdownWithTimeout(shutdownTimeout)
+	if err != nil {
+		return fmt.Errorf("graceful shutdown: requests still running after %s: %w", shutdownTimeout, err)
 	}
-	log.Info("stopped")
-	return 0
+	s.log.Info("requests finished", "ms", time.Since(start).Milliseconds())
+	return nil
+}
+
+// closeOnce is a listener whose Close may be called again, harmlessly: run closes it before Fiber's
+// shutdown does, and fasthttp's shutdown gives up at once if closing its listener fails.
+type closeOnce struct {
+	net.Listener
+	once sync.Once
+	err  error
+}
+
+// Close closes the listener the first time and returns that result every time.
+func (l *closeOnce) Close() error {
+	l.once.Do(func() { l.err = l.Listener.Close() })
+	return l.err
 }
 
 // newServer builds the shared state: templates and assets are parsed once here.
@@ -78,7 +159,8 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 	if err != nil {
 		return nil, err
 	}
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a}, nil
+	stopping, stop := context.WithCancel(context.Background())
+	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.
