@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -8,8 +9,58 @@ import (
 	"github.com/aqdash/aqdash/queries"
 )
 
-// homePage is the data of pages/home.
-type homePage struct {
+// The dashboard's series when the URL names none (the seed app's Hyderabad PM2.5).
+const (
+	homeLocation = "Hyderabad"
+	homeType     = "pm25"
+)
+
+// showHome is the dashboard: one location and pollutant (Hyderabad PM2.5 unless the URL says otherwise;
+// see dashboardDefaults) with its latest measurement and band, the chart, the metrics strip and the
+// comparison table. It takes every parameter /compare takes, so /?location=Delhi&type=pm10 is a bookmark
+// like any view.
+func (s *server) showHome(c *fiber.Ctx) error {
+	cv, err := parseCompare(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.comparePage(c, "/", cv, true)
+	if err != nil {
+		return err
+	}
+	title := "Dashboard"
+	if p.Describe != "" {
+		title = p.Describe
+	}
+	p.pageData = s.newPage(c, title)
+	return s.renderCompare(c, "pages/home", p)
+}
+
+// dashboardDefaults fills in the dashboard's location and pollutant when the URL names none: Hyderabad
+// and PM2.5 when the data has them, else the first location or pollutant there is.
+func dashboardDefaults(cv *queries.CompareView, locs, types []string) {
+	if len(cv.Locations) == 0 {
+		cv.Locations = fallback(locs, homeLocation)
+	}
+	if len(cv.Types) == 0 {
+		cv.Types = fallback(types, homeType)
+	}
+}
+
+// fallback is the default choice of a select: want when the data has it, else the first there is, else
+// nothing (an empty database).
+func fallback(have []string, want string) []string {
+	switch {
+	case slices.Contains(have, want):
+		return []string{want}
+	case len(have) > 0:
+		return have[:1]
+	}
+	return nil
+}
+
+// locationsPage is the data of pages/locations.
+type locationsPage struct {
 	pageData
 	Locations []locationSummary
 	Measured  int64
@@ -17,7 +68,7 @@ type homePage struct {
 	Series    int
 }
 
-// locationSummary is one location's row on the home page.
+// locationSummary is one location's row in the overview.
 type locationSummary struct {
 	Location string
 	Series   []queries.Series
@@ -27,15 +78,16 @@ type locationSummary struct {
 	First, Last time.Time
 }
 
-// showHome is the overview: every location and pollutant, with counts, date ranges and links into the tables.
-func (s *server) showHome(c *fiber.Ctx) error {
+// showLocations is the overview: every location and pollutant, with counts, date ranges and links into
+// the dashboard and the tables.
+func (s *server) showLocations(c *fiber.Ctx) error {
 	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	series, err := queries.ListSeries(ctx, s.db)
 	if err != nil {
 		return err
 	}
-	p := homePage{pageData: s.newPage(c, "Air quality in Indian cities"), Series: len(series)}
+	p := locationsPage{pageData: s.newPage(c, "Locations and pollutants"), Series: len(series)}
 	for _, sr := range series {
 		if n := len(p.Locations); n == 0 || p.Locations[n-1].Location != sr.Location {
 			p.Locations = append(p.Locations, locationSummary{Location: sr.Location})
@@ -53,5 +105,5 @@ func (s *server) showHome(c *fiber.Ctx) error {
 			l.Last = sr.Last
 		}
 	}
-	return s.render(c, fiber.StatusOK, "pages/home", "pages/home", p)
+	return s.render(c, fiber.StatusOK, "pages/locations", "pages/locations", p)
 }

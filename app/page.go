@@ -27,7 +27,7 @@ type navItem struct {
 // newPage is the one helper that starts every page's data.
 func (s *server) newPage(c *fiber.Ctx, title string) pageData {
 	p := pageData{Title: title, Path: c.Path(), Credit: demo.Credit}
-	for _, n := range []navItem{{Label: "Overview", URL: "/"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}} {
+	for _, n := range []navItem{{Label: "Dashboard", URL: "/"}, {Label: "Compare", URL: "/compare"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}, {Label: "Locations", URL: "/locations"}} {
 		n.Current = n.URL == p.Path || (n.URL == "/" && p.Path == "/index")
 		p.Nav = append(p.Nav, n)
 	}

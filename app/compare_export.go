@@ -1,0 +1,119 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aqdash/aqdash/queries"
+)
+
+// compareJSON is the body of /compare.json.
+type compareJSON struct {
+	Rows    []compareJSONRow `json:"rows"`
+	Page    int              `json:"page"`
+	Size    int              `json:"size"`
+	Total   int64            `json:"total"`
+	Match   queries.Match    `json:"match"`
+	Metrics queries.Metrics  `json:"metrics"`
+}
+
+// compareJSONRow is one row of the comparison in JSON; a missing side and what depends on it are null.
+type compareJSONRow struct {
+	Date      string   `json:"date"`
+	Location  string   `json:"location"`
+	Type      string   `json:"type"`
+	Actual    *float64 `json:"actual"`
+	Predicted *float64 `json:"predicted"`
+	Error     *float64 `json:"error"`
+	AbsError  *float64 `json:"abs_error"`
+	PctError  *float64 `json:"pct_error"`
+}
+
+// compareCSVHeader is the header of /compare.csv, the same names as the JSON rows.
+var compareCSVHeader = []string{"date", "location", "type", "actual", "predicted", "error", "abs_error", "pct_error"}
+
+// exportCompareJSON is the JSON twin of the comparison: the same parameters, the same rows and metrics.
+func (s *server) exportCompareJSON(c *fiber.Ctx) error {
+	cv, err := parseCompare(c)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.queryContext(c)
+	defer cancel()
+	rows, err := queries.CompareRows(ctx, s.db, cv)
+	if err != nil {
+		return err
+	}
+	sum, err := queries.Summarize(ctx, s.db, cv)
+	if err != nil {
+		return err
+	}
+	out := compareJSON{Rows: make([]compareJSONRow, len(rows)), Page: cv.Page, Size: cv.Size, Total: sum.Total, Match: cv.Match, Metrics: sum.Metrics}
+	for i, r := range rows {
+		out.Rows[i] = compareJSONRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type,
+			Actual: r.Actual, Predicted: r.Predicted, Error: r.Error, AbsError: r.AbsError, PctError: r.PctError}
+	}
+	return c.JSON(out)
+}
+
+// exportCompareCSV streams every row of the comparison (all pages) in the view's order; a missing value
+// is an empty field.
+func (s *server) exportCompareCSV(c *fiber.Ctx) error {
+	cv, err := parseCompare(c)
+	if err != nil {
+		return err
+	}
+	// Check the database before committing to a 200: once streaming starts the status is sent.
+	ctx, cancel := s.queryContext(c)
+	err = queries.Ping(ctx, s.db)
+	cancel()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="compare.csv"`)
+	db, log := s.db, s.log
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
+		defer cancel()
+		cw := csv.NewWriter(w)
+		_ = cw.Write(compareCSVHeader)
+		rec := make([]string, len(compareCSVHeader))
+		n := 0
+		err := queries.EachCompareRow(ctx, db, cv, func(r queries.CompareRow) error {
+			rec[0], rec[1], rec[2] = r.Date.Format(time.DateOnly), r.Location, r.Type
+			for i, v := range []*float64{r.Actual, r.Predicted, r.Error, r.AbsError, r.PctError} {
+				rec[3+i] = csvNumber(v)
+			}
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+			if n++; n%1024 == 0 {
+				cw.Flush()
+				return w.Flush() // a failed flush means the client has gone
+			}
+			return nil
+		})
+		cw.Flush()
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			log.Warn("csv export ended early", "table", "compare", "rows", n, "err", err)
+		}
+	})
+	return nil
+}
+
+// csvNumber writes a number exactly, or an empty field when it is missing.
+func csvNumber(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*v, 'f', -1, 64)
+}
