@@ -39,6 +39,8 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/predictions.json", s.exportJSON(queries.Predictions))
 	app.Get("/historic.csv", s.exportCSV(queries.Historic))
 	app.Get("/predictions.csv", s.exportCSV(queries.Predictions))
+	app.Get("/historic/count", s.showCount(queries.Historic))
+	app.Get("/predictions/count", s.showCount(queries.Predictions))
 	app.Get("/compare", s.showCompare)
 	app.Get("/compare.json", s.exportCompareJSON)
 	app.Get("/compare.csv", s.exportCompareCSV)
