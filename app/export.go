@@ -43,11 +43,14 @@ func (s *server) exportJSON(t queries.Table) fiber.Handler {
 		}
 		ctx, cancel := s.queryContext(c)
 		defer cancel()
-		rows, err := queries.ListRows(ctx, s.db, t, v)
+		total, err := queries.CountView(ctx, s.db, t, v)
 		if err != nil {
 			return err
 		}
-		total, err := queries.CountView(ctx, s.db, t, v)
+		if !total.Estimated {
+			v.Total = total.N
+		}
+		rows, err := queries.ListRows(ctx, s.db, t, v)
 		if err != nil {
 			return err
 		}

@@ -62,15 +62,18 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		}
 		ctx, cancel := s.queryContext(c)
 		defer cancel()
-		rows, err := queries.ListRows(ctx, s.db, t, v)
-		if err != nil {
-			return err
-		}
 		count, err := queries.CountView(ctx, s.db, t, v)
 		if err != nil {
 			return err
 		}
 		total := count.N
+		if !count.Estimated {
+			v.Total = total // lets a deep page be read from the nearer end
+		}
+		rows, err := queries.ListRows(ctx, s.db, t, v)
+		if err != nil {
+			return err
+		}
 		locs, types, err := queries.ListOptions(ctx, s.db)
 		if err != nil {
 			return err

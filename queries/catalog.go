@@ -20,11 +20,11 @@ type Series struct {
 	PredFirst, PredLast time.Time
 }
 
-// seriesSummary groups one table by series.
+// seriesSummary is one table's series, as the triggers of migration 003 keep them in series_stats.
 func seriesSummary(t Table) sq.SelectBuilder {
-	return psql.Select("location", "type", "count(*) AS n", "min(date) AS first", "max(date) AS last").
-		From(t.name).
-		GroupBy("location", "type")
+	return psql.Select("location", "type", "n", "first", "last").
+		From("series_stats").
+		Where(sq.Eq{"tbl": t.Key})
 }
 
 // ListSeriesQuery builds the query behind ListSeries.
@@ -79,28 +79,10 @@ func TablesEmpty(ctx context.Context, db DB) (bool, error) {
 	return empty, err
 }
 
-// distinctQuery lists the distinct values of a leading index column of t with a loose index scan: one
-// index probe per distinct value instead of a scan of every row, so it stays fast on millions of rows.
-func distinctQuery(t Table, column string) sq.SelectBuilder {
-	first := psql.Select(column).From(t.name).OrderBy(column).Limit(1)
-	next := psql.Select(column).From(t.name).Where(column + " > d.v").OrderBy(column).Limit(1)
-	return psql.Select("v").
-		PrefixExpr(sq.Expr("WITH RECURSIVE d(v) AS ((?) UNION ALL SELECT (?) FROM d WHERE d.v IS NOT NULL)", first, next)).
-		From("d").
-		Where("v IS NOT NULL")
-}
-
 // OptionsQuery builds the query behind ListOptions.
 func OptionsQuery() sq.SelectBuilder {
-	part := func(t Table, col, kind string) sq.SelectBuilder {
-		return psql.Select("'"+kind+"' AS kind", "v").FromSelect(distinctQuery(t, col), "x")
-	}
-	return psql.Select("kind", "v").
-		FromSelect(part(Historic, "location", "location").
-			Suffix("UNION ?", part(Predictions, "location", "location")).
-			Suffix("UNION ?", part(Historic, "type", "type")).
-			Suffix("UNION ?", part(Predictions, "type", "type")), "o").
-		OrderBy("kind", "v")
+	return psql.Select("'location' AS kind", "location AS v").From("series_stats").
+		Suffix("UNION SELECT 'type', type FROM series_stats ORDER BY 1, 2")
 }
 
 // ListOptions returns every location and every pollutant code present in either table, sorted: the

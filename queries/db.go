@@ -46,9 +46,11 @@ func NewPool(ctx context.Context, pc PoolConfig) (*pgxpool.Pool, error) {
 	if pc.MaxConns > 0 {
 		cfg.MaxConns = pc.MaxConns
 	}
-	cfg.MaxConnLifetime = 30 * time.Minute
+	cfg.MaxConnLifetime = 10 * time.Minute // what Fly's managed Postgres recommends
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
+	// JIT compilation costs more than it saves on short, index-driven queries like ours.
+	cfg.ConnConfig.RuntimeParams["jit"] = "off"
 	if pc.SimpleProtocol {
 		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}

@@ -3,6 +3,7 @@ package queries
 import (
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -17,15 +18,20 @@ type Row struct {
 	Value    float64
 }
 
+// deferredOffset is the offset beyond which a page is found by an index-only scan first.
+const deferredOffset = 1000
+
 // ListRowsQuery builds the query for one page of a view of t. With a cursor it seeks through the index
-// (no OFFSET); with Before it reads backwards, and ListRows puts the rows back in the view's order.
+// (no OFFSET); with Before it reads backwards. A deep page jumped to directly is found with an index-only
+// scan first, from whichever end of the order is nearer when the total is known. ListRows puts rows read
+// backwards back in the view's order (see readsBackwards).
 func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 	cols, err := t.sortColumns(v.Sort)
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
-	backwards := v.Before != nil && v.Size > 0
-	order, err := v.orderBy(t, backwards)
+	reverse := readsBackwards(v)
+	order, err := v.orderBy(t, reverse)
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
@@ -33,16 +39,42 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 		From(t.name).
 		Where(v.where()).
 		OrderBy(order...)
+	offset, limit := v.Offset(), uint64(v.Size)
 	switch {
 	case v.Size <= 0:
-	case backwards:
-		q = q.Where(keyset(t, cols, v.Before, v.Desc, true)).Limit(uint64(v.Size))
+		return q, nil
+	case v.Before != nil:
+		return q.Where(keyset(t, cols, v.Before, v.Desc, true)).Limit(limit), nil
 	case v.After != nil:
-		q = q.Where(keyset(t, cols, v.After, v.Desc, false)).Limit(uint64(v.Size))
-	default:
-		q = q.Limit(uint64(v.Size)).Offset(v.Offset())
+		return q.Where(keyset(t, cols, v.After, v.Desc, false)).Limit(limit), nil
+	case reverse:
+		rest := uint64(v.Total) - offset
+		limit = min(limit, rest)
+		offset = rest - limit
 	}
-	return q, nil
+	if offset <= deferredOffset {
+		return q.Limit(limit).Offset(offset), nil
+	}
+	// Find the page's first row with an index-only scan over the ORDER BY columns (every sort has a
+	// covering index), then read just the page's rows from there.
+	first := psql.Select(cols...).From(t.name).Where(v.where()).OrderBy(order...).Offset(offset).Limit(1)
+	op := ">="
+	if v.Desc != reverse {
+		op = "<="
+	}
+	return q.Where(sq.Expr("("+strings.Join(cols, ", ")+") "+op+" (?)", first)).Limit(limit), nil
+}
+
+// readsBackwards reports whether a view's page is read in the reverse of its order: a "previous" page
+// (before a cursor), or a page past the middle of a known total.
+func readsBackwards(v View) bool {
+	if v.Size <= 0 {
+		return false
+	}
+	if v.Before != nil {
+		return true
+	}
+	return v.After == nil && v.Total > 0 && v.Offset() > uint64(v.Total)/2 && v.Offset() < uint64(v.Total)
 }
 
 // CountRowsQuery builds the query counting every row of a view of t, across all pages.
@@ -65,7 +97,7 @@ func ListRows(ctx context.Context, db DB, t Table, v View) ([]Row, error) {
 		return nil, err
 	}
 	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
-	if v.Before != nil && v.Size > 0 {
+	if readsBackwards(v) {
 		slices.Reverse(out)
 	}
 	return out, err
@@ -85,7 +117,7 @@ func CountRows(ctx context.Context, db DB, t Table, v View) (int64, error) {
 // EachRow runs a view of t without paging and calls fn for every row in order, one at a time, so an
 // export of millions of rows holds only one row in memory. It stops at fn's first error.
 func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) error {
-	v.Size, v.After, v.Before = 0, nil, nil
+	v.Size, v.After, v.Before, v.Total = 0, nil, nil, 0
 	q, err := ListRowsQuery(t, v)
 	if err != nil {
 		return err
@@ -146,8 +178,31 @@ type Total struct {
 	Estimated bool
 }
 
-// CountView counts a view's rows as a page needs them: exactly up to CountCap, estimated above.
+// seriesCountQuery counts a view without a date range from series_stats (migration 003): one row per
+// series instead of one per day.
+func seriesCountQuery(t Table, v View) sq.SelectBuilder {
+	w := sq.And{sq.Eq{"tbl": t.Key}}
+	if len(v.Locations) > 0 {
+		w = append(w, sq.Eq{"location": oneOrMany(v.Locations)})
+	}
+	if len(v.Types) > 0 {
+		w = append(w, sq.Eq{"type": oneOrMany(v.Types)})
+	}
+	return psql.Select("coalesce(sum(n), 0)::bigint").From("series_stats").Where(w)
+}
+
+// CountView counts a view's rows as a page needs them, never scanning millions of rows: exactly from the
+// series counts when no date range is set; else exactly up to CountCap and estimated above.
 func CountView(ctx context.Context, db DB, t Table, v View) (Total, error) {
+	if v.From.IsZero() && v.To.IsZero() {
+		sql, args, err := seriesCountQuery(t, v).ToSql()
+		if err != nil {
+			return Total{}, err
+		}
+		var n int64
+		err = db.QueryRow(ctx, sql, args...).Scan(&n)
+		return Total{N: n}, err
+	}
 	n, capped, err := CountRowsCapped(ctx, db, t, v, CountCap)
 	if err != nil || !capped {
 		return Total{N: n}, err

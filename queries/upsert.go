@@ -99,7 +99,8 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 func upsertQuery(t Table) sq.SelectBuilder {
 	ins := psql.Insert(t.name).
 		Columns("location", "type", "date", t.ValueColumn).
-		Select(psql.Select("location", "type", "date", "v").From(importTable)).
+		// In key order, so the primary key and the indexes are filled page by page, not at random.
+		Select(psql.Select("location", "type", "date", "v").From(importTable).OrderBy("location", "type", "date")).
 		Suffix("ON CONFLICT (location, type, date) DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
 			" WHERE " + t.name + "." + t.ValueColumn + " IS DISTINCT FROM EXCLUDED." + t.ValueColumn +
 			" RETURNING (xmax = 0) AS inserted")

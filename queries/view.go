@@ -74,6 +74,8 @@ type View struct {
 	// After, when set, starts the page just after that row instead of at an offset (a "next" link);
 	// Before ends it just before that row (a "previous" link). Page is then only for display.
 	After, Before *Cursor
+	// Total, when known exactly, lets a page in the second half be read from the far end of the order.
+	Total int64
 }
 
 // Offset is the number of rows before the view's page.
