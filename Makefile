@@ -5,7 +5,7 @@ PORT ?= 3000
 DATABASE_URL ?= postgres://127.0.0.1:5432/aqdash?sslmode=disable
 export PORT
 
-.PHONY: run test db build vet clean
+.PHONY: run test db build vet clean bench vs
 
 ## run: start the dashboard on http://localhost:$(PORT) with the real demo data (loaded on first start)
 run: db
@@ -26,6 +26,15 @@ db:
 ## build: the single binary, views, assets, migrations and demo data embedded
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags='-s -w' -o bin/app ./app
+
+## bench: the load benchmark of the README's Performance section (wrk on loopback; makes 10M rows once)
+bench: db
+	bash .ci/bench
+
+## vs: the seed's "latest 15" page, aqdash against the seed Flask app (needs ../shared/bench)
+SHARED ?= ../shared
+vs: build
+	bash $(SHARED)/bench/vs.sh $(CURDIR)/bin/app
 
 clean:
 	rm -rf bin
