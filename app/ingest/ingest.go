@@ -1,6 +1,7 @@
-// Package ingest reads CSV files of measurements or predictions, checks every row, and hands them to
-// queries.Upsert. It is the one importer: the CLI's import command, the demo loader and the HTTP ingest
-// API all use it, so they accept the same files and report the same line-numbered errors.
+// Package ingest reads CSV files of measurements or predictions (and the ingest API's JSON bodies, see
+// ImportJSON), checks every row, and hands them to queries.Upsert. It is the one importer: the CLI's
+// import command, the demo loader and the HTTP ingest API all use it, so they accept the same files and
+// report the same line-numbered errors.
 //
 // Two forms are read. The long form has the header date,location,type,value (prediction instead of value
 // for predictions), in any column order. The CPCB wide form (the header of the CPCB city_day.csv data set:
