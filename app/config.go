@@ -15,7 +15,8 @@ type Config struct {
 	Port string
 	// DatabaseURL is the request pool's database (DATABASE_URL; empty means pgx's defaults).
 	DatabaseURL string
-	// DirectDatabaseURL bypasses a connection pooler for migrations (DIRECT_DATABASE_URL; default DatabaseURL).
+	// DirectDatabaseURL bypasses a connection pooler for migrations and the LISTEN connection of live
+	// updates (DIRECT_DATABASE_URL; default DatabaseURL).
 	DirectDatabaseURL string
 	// MaxConns caps the request pool (DATABASE_MAX_CONNS; 0 means pgx's default).
 	MaxConns int32
@@ -32,7 +33,13 @@ type Config struct {
 	// TrustedProxy names the platform proxy whose client-IP header is believed (TRUSTED_PROXY=fly, heroku
 	// or none; detected from FLY_APP_NAME or DYNO when unset). With none, the socket's address is the client.
 	TrustedProxy TrustedProxy
+	// IngestToken is the bearer token of the ingest API, POST /api/historic and /api/predictions
+	// (INGEST_TOKEN; empty turns the API off).
+	IngestToken string
 }
+
+// minIngestToken is the shortest INGEST_TOKEN accepted: a guessable token would open the database to writes.
+const minIngestToken = 16
 
 // TrustedProxy is the platform proxy in front of the dashboard, which decides where a request's client IP
 // comes from (see clientIP). Any other header that claims a client address is ignored.
@@ -53,6 +60,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Port:              "3000",
 		DatabaseURL:       getenv("DATABASE_URL"),
 		DirectDatabaseURL: getenv("DIRECT_DATABASE_URL"),
+		IngestToken:       getenv("INGEST_TOKEN"),
 		DemoData:          true,
 		QueryTimeout:      2 * time.Second,
 	}
@@ -61,6 +69,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("PORT=%q is not a port number", p)
 		}
 		c.Port = p
+	}
+	if n := len(c.IngestToken); n > 0 && n < minIngestToken {
+		return c, fmt.Errorf("INGEST_TOKEN is %d characters: use at least %d (openssl rand -hex 32 makes one)", n, minIngestToken)
 	}
 	if c.DirectDatabaseURL == "" {
 		c.DirectDatabaseURL = c.DatabaseURL

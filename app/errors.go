@@ -36,6 +36,15 @@ type errorPage struct {
 // right status, and keeps internals (SQL, driver and dial errors) in the log, never in the response.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
 	pe := s.classify(c, err)
+	if strings.HasPrefix(c.Path(), "/api/") {
+		// The API's clients are programs: JSON, as its own errors (ingest.go).
+		msg := pe.Message
+		if pe.Status == fiber.StatusRequestEntityTooLarge {
+			msg = fmt.Sprintf("the body is larger than the limit of %d MB: split the import", c.App().Config().BodyLimit>>20)
+		}
+		c.Set("Cache-Control", "no-store")
+		return c.Status(pe.Status).JSON(apiError{Error: msg})
+	}
 	data := errorPage{pageData: s.newPage(c, pe.Title), Status: pe.Status, Message: pe.Message}
 	c.Set("Cache-Control", "no-store")
 	if rerr := s.render(c, pe.Status, "pages/error", "partials/error", data); rerr != nil {

@@ -46,6 +46,9 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/compare.csv", s.exportCompareCSV)
 	app.Get("/locations", s.showLocations)
 	app.Get("/healthz", s.healthz)
+	// The ingest API: token-authenticated, JSON errors (ingest.go).
+	app.Post("/api/historic", s.ingestAPI(queries.Historic))
+	app.Post("/api/predictions", s.ingestAPI(queries.Predictions))
 
 	// The seed app's URLs keep working.
 	app.Get("/index", s.showHome)
