@@ -27,7 +27,8 @@ func browserServer(t *testing.T) string {
 		t.Fatal(err)
 	}
 	go ts.app.Listener(ln) //nolint:errcheck // ends with Shutdown below
-	t.Cleanup(func() { _ = ts.app.ShutdownWithTimeout(5 * time.Second) })
+	// stop first, as serve does: the /events streams end instead of holding the shutdown.
+	t.Cleanup(func() { ts.stop(); _ = ts.app.ShutdownWithTimeout(5 * time.Second) })
 	return "http://" + ln.Addr().String()
 }
 

@@ -16,6 +16,8 @@ type pageData struct {
 	Path   string
 	Credit string
 	Nav    []navItem
+	// DataVersion is the data version a live view was rendered at (see liveView); empty elsewhere.
+	DataVersion string
 }
 
 // navItem is one link of the site navigation.
@@ -27,6 +29,7 @@ type navItem struct {
 // newPage is the one helper that starts every page's data.
 func (s *server) newPage(c *fiber.Ctx, title string) pageData {
 	p := pageData{Title: title, Path: c.Path(), Credit: demo.Credit}
+	p.DataVersion, _ = c.Locals(dataVersionKey).(string)
 	for _, n := range []navItem{{Label: "Dashboard", URL: "/"}, {Label: "Compare", URL: "/compare"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}, {Label: "Locations", URL: "/locations"}} {
 		n.Current = n.URL == p.Path || (n.URL == "/" && p.Path == "/index")
 		p.Nav = append(p.Nav, n)

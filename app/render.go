@@ -32,6 +32,7 @@ func newRenderer(a *assets) (*renderer, error) {
 		"int64":     func(n int) int64 { return int64(n) },
 		"label":     pollutantLabel,
 		"unit":      pollutantUnit,
+		"live":      liveAttrsOf,
 	})
 	if err := e.Load(); err != nil {
 		return nil, err

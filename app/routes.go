@@ -32,26 +32,29 @@ func (s *server) newApp() *fiber.App {
 		MaxAge: 365 * 24 * 3600,
 	}))
 
-	app.Get("/", s.showHome)
-	app.Get("/historic", s.showTable(queries.Historic))
-	app.Get("/predictions", s.showTable(queries.Predictions))
+	// Live views (liveView: data version, ETag and 304, see live.go) refresh themselves through /events.
+	app.Get("/", s.liveView, s.showHome)
+	app.Get("/historic", s.liveView, s.showTable(queries.Historic))
+	app.Get("/predictions", s.liveView, s.showTable(queries.Predictions))
 	app.Get("/historic.json", s.exportJSON(queries.Historic))
 	app.Get("/predictions.json", s.exportJSON(queries.Predictions))
 	app.Get("/historic.csv", s.exportCSV(queries.Historic))
 	app.Get("/predictions.csv", s.exportCSV(queries.Predictions))
 	app.Get("/historic/count", s.showCount(queries.Historic))
 	app.Get("/predictions/count", s.showCount(queries.Predictions))
-	app.Get("/compare", s.showCompare)
+	app.Get("/compare", s.liveView, s.showCompare)
 	app.Get("/compare.json", s.exportCompareJSON)
 	app.Get("/compare.csv", s.exportCompareCSV)
 	app.Get("/locations", s.showLocations)
 	app.Get("/healthz", s.healthz)
+	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events.
+	app.Get("/events", s.streamEvents)
 	// The ingest API: token-authenticated, JSON errors (ingest.go).
 	app.Post("/api/historic", s.ingestAPI(queries.Historic))
 	app.Post("/api/predictions", s.ingestAPI(queries.Predictions))
 
 	// The seed app's URLs keep working.
-	app.Get("/index", s.showHome)
+	app.Get("/index", s.liveView, s.showHome)
 	app.Get("/raw_historic_data", seedTable("/historic"))
 	app.Get("/raw_prediction_data", seedTable("/predictions"))
 

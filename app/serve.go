@@ -39,6 +39,9 @@ type server struct {
 	// context, safe to use from a stream writer after the handler has returned (unlike the fiber.Ctx).
 	stopping context.Context
 	stop     context.CancelFunc
+
+	// events fans the changes this server's listener hears out to the /events streams (events.go).
+	events *hub
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
@@ -72,6 +75,7 @@ func serve(ctx context.Context, cfg Config) int {
 		defer close(prepared)
 		s.prepare(prepCtx)
 	}()
+	s.startEvents() // the change listener, until s.stopping
 
 	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))
 	status := 0
@@ -160,7 +164,7 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		return nil, err
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop}, nil
+	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log)}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.

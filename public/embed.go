@@ -1,10 +1,11 @@
-// Package public holds aqdash's static assets (stylesheet, script, icons and vendored htmx, whose version
-// and checksum are in vendor/VERSIONS.md), embedded into the binary and served under /static/.
+// Package public holds aqdash's static assets (stylesheet, app.js, icons, and vendored htmx and its SSE
+// extension, whose versions and checksums are in vendor/VERSIONS.md), embedded into the binary and served
+// under /static/.
 package public
 
 import "embed"
 
 // FS holds every static file.
 //
-//go:embed *.css *.svg vendor
+//go:embed *.css *.js *.svg vendor
 var FS embed.FS

@@ -1,0 +1,180 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aqdash/aqdash/public"
+	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
+)
+
+// The view side of live updates. Every live view (the tables, compare, the dashboard) is served through
+// liveView, which reads the data version first; its fragment carries data-live-* attributes (see
+// partials/live.html and liveAttrs) that public/app.js reads to decide whether a change touches it.
+
+// dataVersionKey is where liveView leaves the data version for newPage.
+const dataVersionKey = "aqdash.dataVersion"
+
+// liveRefreshHeader marks app.js's background re-fetch of the open view: its answer must not add a
+// history entry (the URL is the one already shown).
+const liveRefreshHeader = "X-Aqdash-Refresh"
+
+// liveView wraps a view handler. It reads the data version before the view's queries (so the version is
+// never newer than the rows shown: at worst a page refreshes once more than needed), answers 304 to a
+// request whose If-None-Match holds the ETag of that version, and otherwise sets the ETag on a 200. The
+// ETag covers the build (templates, assets, code) and the data version, so it is the same on every
+// instance of one release and changes with any write to either table. A live refresh gets
+// HX-Push-Url: false, so it never adds a history entry.
+func (s *server) liveView(c *fiber.Ctx) error {
+	ctx, cancel := s.queryContext(c)
+	version, err := queries.DataVersion(ctx, s.db)
+	cancel()
+	if err != nil {
+		// The view's own queries will fail the same way and say so; without a version there is no ETag.
+		return c.Next()
+	}
+	c.Locals(dataVersionKey, version)
+	c.Vary("HX-Request")
+	tag := viewETag(version, wantsFragment(c))
+	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tag) {
+		c.Set(fiber.HeaderETag, tag)
+		c.Status(fiber.StatusNotModified)
+		return nil
+	}
+	if err := c.Next(); err != nil {
+		return err
+	}
+	if c.Response().StatusCode() == fiber.StatusOK {
+		c.Set(fiber.HeaderETag, tag)
+	}
+	if c.Get(liveRefreshHeader) != "" {
+		c.Set("HX-Push-Url", "false")
+	}
+	return nil
+}
+
+// viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request).
+func viewETag(version string, fragment bool) string {
+	form := "p"
+	if fragment {
+		form = "f"
+	}
+	return `"` + buildID() + "-" + version + "-" + form + `"`
+}
+
+// etagMatches applies If-None-Match's weak comparison: any listed tag, W/ or not, or *.
+func etagMatches(header, tag string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
+		if t == tag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// buildID identifies this release: a hash of the embedded templates and static files and of the build's
+// VCS stamp, the same on every instance running the same binary.
+var buildID = sync.OnceValue(func() string {
+	h := sha256.New()
+	for _, fsys := range []fs.FS{views.FS, public.FS} {
+		_ = fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := fs.ReadFile(fsys, path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "%s %d\n", path, len(b))
+			h.Write(b)
+			return nil
+		})
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintln(h, bi.GoVersion, bi.Main.Path, bi.Main.Version, bi.Main.Sum)
+		for _, s := range bi.Settings {
+			if strings.HasPrefix(s.Key, "vcs.") {
+				fmt.Fprintln(h, s.Key, s.Value)
+			}
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)[:6])
+})
+
+// liveAttrs is what public/app.js needs to know about the open view, written as data-live-* attributes
+// on its fragment's root by partials/live.html.
+type liveAttrs struct {
+	// URL is the view's canonical URL: what a refresh re-fetches (same filters, sort and page).
+	URL string
+	// Tables lists, space-separated, the tables whose changes touch the view.
+	Tables string
+	// Locations and Types are JSON arrays of the view's filters; [] means all.
+	Locations, Types string
+	// From and To bound its dates (ISO, empty when open).
+	From, To string
+	// Sort and Page decide between refreshing and offering a refresh: a view sorted by date on page 1
+	// refreshes; any other is left alone and shows a "new data" notice.
+	Sort string
+	Page int
+	// Version is the data version the view was rendered at; ETag is its fragment's ETag, for polling.
+	Version, ETag string
+}
+
+// liveViewer is a page whose view is live.
+type liveViewer interface {
+	liveAttrs() liveAttrs
+}
+
+// liveAttrsOf is the template function live: the live attributes of a page's view.
+func liveAttrsOf(p any) (liveAttrs, error) {
+	if lv, ok := p.(liveViewer); ok {
+		return lv.liveAttrs(), nil
+	}
+	return liveAttrs{}, fmt.Errorf("live: %T has no live view", p)
+}
+
+func newLiveAttrs(url, tables string, v queries.View, version string) liveAttrs {
+	a := liveAttrs{
+		URL: url, Tables: tables,
+		Locations: jsonList(v.Locations), Types: jsonList(v.Types),
+		From: dateInput(v.From), To: dateInput(v.To),
+		Sort: v.Sort, Page: v.Page,
+		Version: version,
+	}
+	if version != "" {
+		a.ETag = viewETag(version, true)
+	}
+	return a
+}
+
+func jsonList(list []string) string {
+	if len(list) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(list)
+	return string(b)
+}
+
+func (p tablePage) liveAttrs() liveAttrs {
+	return newLiveAttrs(p.SelfURL, p.Table.Key, p.View, p.DataVersion)
+}
+
+func (p comparePage) liveAttrs() liveAttrs {
+	return newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.DataVersion)
+}
+
+// String makes the attributes printable in test failures.
+func (a liveAttrs) String() string {
+	return a.URL + " tables=" + a.Tables + " page=" + strconv.Itoa(a.Page) + " version=" + a.Version
+}

@@ -1,0 +1,218 @@
+// aqdash: live updates of the open view (see app/events.go and app/live.go).
+//
+// The page's one EventSource (htmx's SSE extension: sse-connect on <body>) brings two events:
+//   change   {"table":"historic","locations":[...],"types":[...],"all":false,"version":"4.2",...}
+//   version  {"version":"4.2"}, on every (re)connect and after the server's listener reconnects
+// The open view (the element with data-live-url, written by views/partials/live.html) is re-fetched at
+// its own URL (same filters, sort and page; no history entry) when a change touches its tables,
+// locations and pollutants, if it is sorted by date and on page 1. Any other view is not moved: it shows
+// a "new data" notice with a button that re-fetches it. Where EventSource is missing, or keeps failing,
+// the view is polled every 30 s with If-None-Match, which the server answers 304 while nothing changed.
+// No inline script and no eval: this file is all there is.
+(function () {
+  'use strict';
+
+  var POLL_MS = window.aqdashPollMs > 0 ? window.aqdashPollMs : 30000; // tests shorten it
+  var FAILURES_BEFORE_POLLING = 3;
+  var REFRESH_HEADER = 'X-Aqdash-Refresh';
+  var body = document.body;
+  var failures = 0;
+  var pollTimer = null;
+  var latest = null; // the newest data version announced, as numbers
+  var pending = null; // a version that touched the view while a request was in flight
+
+  function currentView() {
+    return document.querySelector('[data-live-url]');
+  }
+
+  function attr(view, name) {
+    return view.getAttribute('data-live-' + name) || '';
+  }
+
+  function list(view, name) {
+    try {
+      var v = JSON.parse(attr(view, name) || '[]');
+      return Array.isArray(v) ? v : [];
+    } catch (e) {
+      return [];
+    }
+  }
+
+  // parseVersion reads "12.7" (one counter per table) as [12, 7]; null when it cannot.
+  function parseVersion(s) {
+    if (!s) return null;
+    var parts = String(s).split('.').map(Number);
+    return parts.every(function (n) { return isFinite(n); }) ? parts : null;
+  }
+
+  // atLeast reports whether version a has seen everything version b has.
+  function atLeast(a, b) {
+    if (!a || !b || a.length !== b.length) return false;
+    for (var i = 0; i < a.length; i++) if (a[i] < b[i]) return false;
+    return true;
+  }
+
+  function remember(v) {
+    if (!v) return;
+    if (!latest || latest.length !== v.length) { latest = v; return; }
+    latest = latest.map(function (n, i) { return Math.max(n, v[i]); });
+  }
+
+  function overlaps(wanted, changed) {
+    if (!wanted.length) return true; // the view shows all
+    for (var i = 0; i < changed.length; i++) if (wanted.indexOf(changed[i]) >= 0) return true;
+    return false;
+  }
+
+  // touches reports whether a change may alter what the view shows.
+  function touches(view, ch) {
+    if (ch.table && attr(view, 'tables').split(' ').indexOf(ch.table) < 0) return false;
+    var from = attr(view, 'from'), to = attr(view, 'to');
+    if (ch.to && from && ch.to < from) return false;
+    if (ch.from && to && ch.from > to) return false;
+    if (ch.all) return true;
+    return overlaps(list(view, 'locations'), ch.locations || []) && overlaps(list(view, 'types'), ch.types || []);
+  }
+
+  // busy is true while any htmx request is in flight (every view request shows the #busy indicator).
+  function busy() {
+    return !!document.querySelector('.htmx-request');
+  }
+
+  function refresh(view) {
+    var headers = {};
+    headers[REFRESH_HEADER] = 'live';
+    // source: the view, so its hx-sync="this:replace" lets a person's next click win over this request.
+    htmx.ajax('GET', attr(view, 'url'), { source: view, target: view, swap: 'outerHTML', headers: headers });
+  }
+
+  // offer shows the notice of a view that must not move under the reader.
+  function offer(view) {
+    if (view.querySelector('.live-notice')) return;
+    var p = document.createElement('p');
+    p.className = 'live-notice';
+    p.setAttribute('role', 'status');
+    p.appendChild(document.createTextNode('New data has arrived. '));
+    var b = document.createElement('button');
+    b.type = 'button';
+    b.setAttribute('data-live-refresh', '');
+    b.textContent = 'Refresh this view';
+    p.appendChild(b);
+    view.insertBefore(p, view.firstChild);
+  }
+
+  function react(view) {
+    var page = parseInt(attr(view, 'page'), 10) || 1;
+    if (attr(view, 'sort') === 'date' && page <= 1) {
+      refresh(view);
+    } else {
+      offer(view);
+    }
+  }
+
+  // consider reacts to a change of version v (null: unknown) that touches the view, now or, while a
+  // request is in flight, once it has settled and only if the view it brought is still older than v.
+  function consider(view, v) {
+    if (busy()) {
+      pending = v || parseVersion(attr(view, 'version')) || [];
+      return;
+    }
+    if (v && atLeast(parseVersion(attr(view, 'version')), v)) return;
+    react(view);
+  }
+
+  function data(evt) {
+    try {
+      return JSON.parse(evt.detail.data) || {};
+    } catch (e) {
+      return { all: true };
+    }
+  }
+
+  body.addEventListener('sse:change', function (evt) {
+    var ch = data(evt);
+    var v = parseVersion(ch.version);
+    remember(v);
+    var view = currentView();
+    if (view && touches(view, ch)) consider(view, v);
+  });
+
+  body.addEventListener('sse:version', function (evt) {
+    var v = parseVersion(data(evt).version);
+    remember(v);
+    var view = currentView();
+    if (view && v && !atLeast(parseVersion(attr(view, 'version')), v)) consider(view, v);
+  });
+
+  body.addEventListener('htmx:afterSettle', function () {
+    if (!pending || busy()) return;
+    var v = pending.length ? pending : null;
+    pending = null;
+    var view = currentView();
+    if (view) consider(view, v);
+  });
+
+  // A view restored from htmx's history cache may predate changes announced since.
+  body.addEventListener('htmx:historyRestore', function () {
+    var view = currentView();
+    if (view && latest && !atLeast(parseVersion(attr(view, 'version')), latest)) consider(view, latest);
+  });
+
+  // A background refresh that fails leaves the view as it is, rather than replacing it with an error.
+  body.addEventListener('htmx:beforeSwap', function (evt) {
+    var cfg = evt.detail.requestConfig;
+    if (cfg && cfg.headers && cfg.headers[REFRESH_HEADER] && evt.detail.xhr.status >= 300) {
+      evt.detail.shouldSwap = false;
+      evt.detail.isError = false;
+    }
+  });
+
+  body.addEventListener('click', function (evt) {
+    var b = evt.target.closest && evt.target.closest('[data-live-refresh]');
+    var view = b && b.closest('[data-live-url]');
+    if (view) refresh(view);
+  });
+
+  // Polling, where Server-Sent Events cannot work: a HEAD of the view with its ETag costs a 304 while
+  // nothing has changed.
+  function poll() {
+    var view = currentView();
+    if (!view || document.hidden || busy()) return;
+    var etag = attr(view, 'etag');
+    var headers = { 'HX-Request': 'true' };
+    if (etag) headers['If-None-Match'] = etag;
+    fetch(attr(view, 'url'), { method: 'HEAD', headers: headers, cache: 'no-store', credentials: 'same-origin' })
+      .then(function (r) {
+        var tag = r.headers.get('ETag');
+        if (r.status === 200 && tag && tag !== etag && currentView() === view) consider(view, null);
+      })
+      .catch(function () {});
+  }
+
+  function startPolling() {
+    body.setAttribute('data-live', 'polling');
+    if (pollTimer === null) pollTimer = window.setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer !== null) window.clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  if (typeof window.EventSource === 'undefined') {
+    body.removeAttribute('sse-connect'); // before htmx starts: the extension would fail on it
+    startPolling();
+    return;
+  }
+  body.setAttribute('data-live', 'connecting');
+  body.addEventListener('htmx:sseOpen', function () {
+    failures = 0;
+    stopPolling();
+    body.setAttribute('data-live', 'open');
+  });
+  body.addEventListener('htmx:sseError', function () {
+    failures++;
+    if (failures >= FAILURES_BEFORE_POLLING) startPolling();
+    else body.setAttribute('data-live', 'connecting');
+  });
+})();
