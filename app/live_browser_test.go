@@ -16,12 +16,13 @@ import (
 	"github.com/aqdash/aqdash/queries"
 )
 
-// countEvents counts, in the page, the change events app.js has seen and the swaps htmx has made (the
-// counters are registered after app.js's own listeners, so they move after app.js has reacted).
+// countEvents counts, in the page, the change events app.js has seen, and the requests and swaps htmx has
+// made (the counters are registered after app.js's own listeners, so they move after app.js has reacted).
 const countEvents = `(() => {
-	window.__changes = 0; window.__swaps = 0;
+	window.__changes = 0; window.__swaps = 0; window.__requests = 0;
 	document.body.addEventListener('sse:change', () => window.__changes++);
 	document.body.addEventListener('htmx:afterSwap', () => window.__swaps++);
+	document.body.addEventListener('htmx:beforeRequest', () => window.__requests++);
 })()`
 
 // summaryCount reads the view's row count ("41 rows").
@@ -56,10 +57,10 @@ func TestBrowserLiveTable(t *testing.T) {
 	}
 	b.run(t,
 		jsWait(`window.__changes === 1`),
-		chromedp.Evaluate(`window.__swaps`, &swaps),
+		chromedp.Evaluate(`window.__requests + window.__swaps`, &swaps),
 	)
 	if swaps != 0 {
-		t.Fatal("a change to Delhi NO2 refreshed the Hyderabad PM2.5 view")
+		t.Fatal("a change to Delhi NO2 re-fetched the Hyderabad PM2.5 view")
 	}
 
 	start := time.Now()
@@ -234,4 +235,34 @@ func TestBrowserLivePolling(t *testing.T) {
 	if !marker {
 		t.Fatal("polling reloaded the page")
 	}
+}
+
+// TestBrowserLiveWaitsForARequestInFlight: a change that arrives while a request is in flight (a person's
+// click, say) does not race it; once the request is over, the view is weighed again and refreshed.
+func TestBrowserLiveWaitsForARequestInFlight(t *testing.T) {
+	h, p := fixture()
+	url, _ := liveDatabase(t, h, p)
+	_, base := liveServer(t, url)
+	b := newBrowser(t)
+	var requests int
+	change := `document.body.dispatchEvent(new CustomEvent('sse:change', {detail: {data: JSON.stringify(
+		{table: 'historic', op: 'insert', locations: ['Hyderabad'], types: ['pm25'], version: '9.9'})}}))`
+	b.run(t,
+		chromedp.Navigate(base+"/historic?location=Hyderabad&type=pm25&size=5"),
+		chromedp.WaitVisible(`#view tbody`),
+		jsWait(`document.body.dataset.live === 'open'`),
+		chromedp.Evaluate(countEvents, nil),
+		// A request in flight, as htmx marks it.
+		chromedp.Evaluate(`document.querySelector('#busy').classList.add('htmx-request')`, nil),
+		chromedp.Evaluate(change, nil),
+		chromedp.Evaluate(`window.__requests`, &requests),
+	)
+	if requests != 0 {
+		t.Fatal("a change re-fetched the view while a request was in flight")
+	}
+	b.run(t,
+		chromedp.Evaluate(`document.querySelector('#busy').classList.remove('htmx-request');
+			document.body.dispatchEvent(new CustomEvent('htmx:afterRequest'))`, nil),
+		jsWait(`window.__swaps === 1`),
+	)
 }

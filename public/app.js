@@ -144,13 +144,16 @@
     if (view && v && !atLeast(parseVersion(attr(view, 'version')), v)) consider(view, v);
   });
 
-  body.addEventListener('htmx:afterSettle', function () {
+  // After a swap settles (or a request ends without one), a change that came meanwhile is weighed again.
+  function settled() {
     if (!pending || busy()) return;
     var v = pending.length ? pending : null;
     pending = null;
     var view = currentView();
     if (view) consider(view, v);
-  });
+  }
+  body.addEventListener('htmx:afterSettle', settled);
+  body.addEventListener('htmx:afterRequest', settled);
 
   // A view restored from htmx's history cache may predate changes announced since.
   body.addEventListener('htmx:historyRestore', function () {
