@@ -117,6 +117,8 @@ func subscribe(t *testing.T, base string) *sseClient {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "text/event-stream")
+	// Asked explicitly, so that a compressed answer would show (Go hides the header when it asks itself).
+	req.Header.Set("Accept-Encoding", "gzip, br")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()
