@@ -167,6 +167,8 @@ func (s *server) startEvents() {
 			s.events.listens.Add(1)
 			go s.publishVersion()
 		},
+		// Whatever must know of a change before the pages re-fetch (a cache keyed by the data version, say)
+		// goes before publishChange: the event is what makes them ask.
 		OnChange: s.events.publishChange,
 	}
 	go l.Run(s.stopping)

@@ -80,6 +80,9 @@ type Listener struct {
 	OnListen func()
 	// OnChange is called for every change, in order, on the listener's goroutine; it must not block.
 	OnChange func(Change)
+	// OnLost is called when a listening connection is lost, before the wait to reconnect: from now until
+	// the next OnListen, changes go unannounced.
+	OnLost func()
 	// MinBackoff is the wait before the first reconnect (default 500 ms); it doubles up to MaxBackoff
 	// (default 30 s) while attempts fail.
 	MinBackoff, MaxBackoff time.Duration
@@ -101,6 +104,9 @@ func (l *Listener) Run(ctx context.Context) {
 		if listened {
 			wait = minWait
 			lost = time.Now()
+			if l.OnLost != nil {
+				l.OnLost()
+			}
 		} else if lost.IsZero() {
 			lost = time.Now()
 		}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,14 @@ import (
 // once per (re)connect.
 func listen(t *testing.T, url string) (<-chan queries.Change, <-chan struct{}) {
 	t.Helper()
+	changes, listening, _ := listenCounting(t, url)
+	return changes, listening
+}
+
+// listenCounting is listen, also counting the connections lost.
+func listenCounting(t *testing.T, url string) (<-chan queries.Change, <-chan struct{}, *atomic.Int64) {
+	t.Helper()
+	lost := new(atomic.Int64)
 	changes := make(chan queries.Change, 100)
 	listening := make(chan struct{}, 10)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -27,13 +36,14 @@ func listen(t *testing.T, url string) (<-chan queries.Change, <-chan struct{}) {
 	l := &queries.Listener{
 		URL: url, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		OnListen:   func() { listening <- struct{}{} },
+		OnLost:     func() { lost.Add(1) },
 		OnChange:   func(c queries.Change) { changes <- c },
 		MinBackoff: 100 * time.Millisecond,
 	}
 	go func() { defer close(done); l.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
 	wait(t, listening, "the listener to listen")
-	return changes, listening
+	return changes, listening, lost
 }
 
 // wait receives from ch within 10 s, or fails the test.
@@ -175,7 +185,7 @@ func TestListenerReconnectsAfterItsBackendIsKilled(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(db.Close)
-	changes, listening := listen(t, url)
+	changes, listening, lost := listenCounting(t, url)
 	for round := 1; round <= 2; round++ {
 		var killed int
 		err := db.QueryRow(context.Background(),
@@ -185,6 +195,9 @@ func TestListenerReconnectsAfterItsBackendIsKilled(t *testing.T) {
 			t.Fatalf("round %d: killed %d listener backends (%v); want 1", round, killed, err)
 		}
 		wait(t, listening, "the listener to reconnect")
+		if n := lost.Load(); n != int64(round) {
+			t.Fatalf("round %d: OnLost called %d times", round, n)
+		}
 		loc := fmt.Sprintf("After kill %d", round)
 		exec(t, db, "INSERT INTO daily_historic_pollution VALUES ($1, 'pm25', '2020-01-01', 1)", loc)
 		got := wait(t, changes, "a change after the reconnect")
