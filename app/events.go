@@ -167,9 +167,13 @@ func (s *server) startEvents() {
 			s.events.listens.Add(1)
 			go s.publishVersion()
 		},
-		// Whatever must know of a change before the pages re-fetch (a cache keyed by the data version, say)
-		// goes before publishChange: the event is what makes them ask.
-		OnChange: s.events.publishChange,
+		// Changes made while the connection is down go unannounced: ask the database meanwhile.
+		OnLost: s.versions.reset,
+		// The server's own copy of the version moves before the pages hear of the change and re-fetch.
+		OnChange: func(c queries.Change) {
+			s.versions.changed(c.Version)
+			s.events.publishChange(c)
+		},
 	}
 	go l.Run(s.stopping)
 	go func() {
@@ -183,6 +187,9 @@ func (s *server) publishVersion() {
 	ctx, cancel := context.WithTimeout(s.stopping, 5*time.Second)
 	defer cancel()
 	v, err := queries.DataVersion(ctx, s.db)
+	if err == nil {
+		s.versions.read(v) // from now on the listener keeps it current
+	}
 	if err != nil {
 		level := slog.LevelWarn
 		if unavailable(err) { // down, or not migrated yet (the first start)

@@ -84,10 +84,13 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 		}
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Key+`.csv"`)
-		db, log := s.db, s.log
+		db, log, stopping := s.db, s.log, s.stopping
 		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 			ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 			defer cancel()
+			// A shutdown lets an export run on, but ends it before the shutdown's own time runs out.
+			stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, cancel) })
+			defer stop()
 			cw := csv.NewWriter(w)
 			_ = cw.Write([]string{"date", "location", "type", t.ValueColumn})
 			rec := make([]string, 4)

@@ -31,13 +31,14 @@ const liveRefreshHeader = "X-Aqdash-Refresh"
 
 // liveView wraps a view handler. It reads the data version before the view's queries (so the version is
 // never newer than the rows shown: at worst a page refreshes once more than needed), answers 304 to a
-// request whose If-None-Match holds the ETag of that version, and otherwise sets the ETag on a 200. The
+// request whose If-None-Match holds the ETag of that version, answers from the page cache when this URL
+// was rendered at this version already (see cache.go), and otherwise sets the ETag on a 200. The
 // ETag covers the build (templates, assets, code) and the data version, so it is the same on every
 // instance of one release and changes with any write to either table. A live refresh gets
 // HX-Push-Url: false, so it never adds a history entry.
 func (s *server) liveView(c *fiber.Ctx) error {
 	ctx, cancel := s.queryContext(c)
-	version, err := queries.DataVersion(ctx, s.db)
+	version, err := s.dataVersion(ctx)
 	cancel()
 	if err != nil {
 		// The view's own queries will fail the same way and say so; without a version there is no ETag.
@@ -51,16 +52,34 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotModified)
 		return nil
 	}
+	key := tag + " " + c.OriginalURL()
+	if page, ok := s.pages.Get(key); ok {
+		c.Set(fiber.HeaderETag, tag)
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		if page.pushURL != "" {
+			c.Set("HX-Push-Url", page.pushURL)
+		}
+		s.markRefresh(c)
+		return c.Send(page.body)
+	}
 	if err := c.Next(); err != nil {
 		return err
 	}
 	if c.Response().StatusCode() == fiber.StatusOK {
 		c.Set(fiber.HeaderETag, tag)
+		if body := c.Response().Body(); len(body) <= pageCacheMaxBody {
+			s.pages.Add(key, cachedPage{body: append([]byte(nil), body...), pushURL: c.GetRespHeader("HX-Push-Url")})
+		}
 	}
+	s.markRefresh(c)
+	return nil
+}
+
+// markRefresh keeps a live refresh (app.js re-fetching the view already shown) out of the history.
+func (s *server) markRefresh(c *fiber.Ctx) {
 	if c.Get(liveRefreshHeader) != "" {
 		c.Set("HX-Push-Url", "false")
 	}
-	return nil
 }
 
 // viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aqdash/aqdash/app/demo"
@@ -42,6 +43,11 @@ type server struct {
 
 	// events fans the changes this server's listener hears out to the /events streams (events.go).
 	events *hub
+
+	// versions is the data version as the change listener reports it; pages caches rendered live views
+	// by data version (see cache.go).
+	versions versionTracker
+	pages    *lru.Cache[string, cachedPage]
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
@@ -164,7 +170,7 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		return nil, err
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log)}, nil
+	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache()}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.

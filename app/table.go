@@ -16,14 +16,14 @@ var pageSizes = []int{10, 15, 25, 50, 100, 250, 500}
 // tablePage is the data of pages/table and partials/table.
 type tablePage struct {
 	pageData
-	Table      queries.Table
-	View       queries.View
-	Rows       []queries.Row
-	Total      int64
-	Pages      int64
+	Table queries.Table
+	View  queries.View
+	Rows  []queries.Row
+	Total int64
+	Pages int64
 	// Estimated is set when Total is the planner's estimate; CountURL then loads the exact count.
-	Estimated bool
-	CountURL  string
+	Estimated  bool
+	CountURL   string
 	Describe   string
 	Columns    []column
 	Locations  []option

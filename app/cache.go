@@ -1,0 +1,106 @@
+package main
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"sync"
+
+	lru "github.com/hashicorp/golang-lru/v2"
+
+	"github.com/aqdash/aqdash/queries"
+)
+
+// The data version and the page cache. Every write to either table bumps a per-table counter (migration
+// 002), and the change listener hears of it within milliseconds. While the listener is connected the
+// server knows the version without asking the database, and a live view already rendered at that version
+// (same URL, page or fragment) is answered from memory: most requests then touch no database at all.
+// While the listener is down the version is read from the database on every request, so nothing stale
+// is ever served.
+
+// versionTracker holds the data version as the change listener reports it.
+type versionTracker struct {
+	mu    sync.Mutex
+	known bool
+	v     [2]int64 // historic, predictions
+}
+
+// parseVersion reads "historic.predictions" ("12.7").
+func parseVersion(s string) ([2]int64, bool) {
+	a, b, ok := strings.Cut(s, ".")
+	h, err1 := strconv.ParseInt(a, 10, 64)
+	p, err2 := strconv.ParseInt(b, 10, 64)
+	return [2]int64{h, p}, ok && err1 == nil && err2 == nil
+}
+
+// reset forgets the version: changes may now go unheard (the listener is reconnecting).
+func (t *versionTracker) reset() {
+	t.mu.Lock()
+	t.known = false
+	t.mu.Unlock()
+}
+
+// read sets the version from the database's own, after the listener (re)connects.
+func (t *versionTracker) read(s string) {
+	v, ok := parseVersion(s)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if ok {
+		t.v = [2]int64{max(t.v[0], v[0]), max(t.v[1], v[1])}
+	}
+	t.known = ok
+}
+
+// changed takes the version a change notification carries. Each counter only grows, and a payload may
+// carry the other table's counter as its transaction saw it before a concurrent commit, so the version
+// is merged counter by counter.
+func (t *versionTracker) changed(s string) {
+	v, ok := parseVersion(s)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !ok {
+		t.known = false // a change we cannot place: ask the database until the next reconnect
+		return
+	}
+	t.v = [2]int64{max(t.v[0], v[0]), max(t.v[1], v[1])}
+}
+
+// get returns the version, if the listener keeps it current.
+func (t *versionTracker) get() (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.known {
+		return "", false
+	}
+	return strconv.FormatInt(t.v[0], 10) + "." + strconv.FormatInt(t.v[1], 10), true
+}
+
+// dataVersion is the data version now: from memory while the listener is connected, else from the database.
+func (s *server) dataVersion(ctx context.Context) (string, error) {
+	if v, ok := s.versions.get(); ok {
+		return v, nil
+	}
+	return queries.DataVersion(ctx, s.db)
+}
+
+// Page cache bounds: at most pageCacheEntries pages of at most pageCacheMaxBody bytes each.
+const (
+	pageCacheEntries = 256
+	pageCacheMaxBody = 128 << 10
+)
+
+// cachedPage is a rendered live view: its body and the URL htmx is told to push.
+type cachedPage struct {
+	body    []byte
+	pushURL string
+}
+
+// newPageCache makes the server's cache of rendered live views, keyed by ETag (build, data version,
+// page or fragment) and URL: an entry can never be served for other data than it was rendered from.
+func newPageCache() *lru.Cache[string, cachedPage] {
+	c, err := lru.New[string, cachedPage](pageCacheEntries)
+	if err != nil {
+		panic(err) // only for a size below 1
+	}
+	return c
+}
