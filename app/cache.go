@@ -97,7 +97,11 @@ type cachedPage struct {
 
 // newPageCache makes the server's cache of rendered live views, keyed by ETag (build, data version,
 // page or fragment) and URL: an entry can never be served for other data than it was rendered from.
-func newPageCache() *lru.Cache[string, cachedPage] {
+// It is nil when turned off.
+func newPageCache(on bool) *lru.Cache[string, cachedPage] {
+	if !on {
+		return nil
+	}
 	c, err := lru.New[string, cachedPage](pageCacheEntries)
 	if err != nil {
 		panic(err) // only for a size below 1

@@ -36,6 +36,9 @@ type Config struct {
 	// IngestToken is the bearer token of the ingest API, POST /api/historic and /api/predictions
 	// (INGEST_TOKEN; empty turns the API off).
 	IngestToken string
+	// PageCache answers repeat views of unchanged data from memory (PAGE_CACHE, default on; off makes
+	// every request query the database, as the load benchmark measures it).
+	PageCache bool
 }
 
 // minIngestToken is the shortest INGEST_TOKEN accepted: a guessable token would open the database to writes.
@@ -78,6 +81,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	var err error
 	if c.DemoData, err = parseSwitch("DEMO_DATA", getenv("DEMO_DATA"), true); err != nil {
+		return c, err
+	}
+	if c.PageCache, err = parseSwitch("PAGE_CACHE", getenv("PAGE_CACHE"), true); err != nil {
 		return c, err
 	}
 	if c.SimpleProtocol, err = parseSwitch("DATABASE_SIMPLE_PROTOCOL", getenv("DATABASE_SIMPLE_PROTOCOL"), false); err != nil {

@@ -53,7 +53,10 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		return nil
 	}
 	key := tag + " " + c.OriginalURL()
-	if page, ok := s.pages.Get(key); ok {
+	if s.pages == nil {
+		key = ""
+	}
+	if page, ok := s.cachedPage(key); ok {
 		c.Set(fiber.HeaderETag, tag)
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		if page.pushURL != "" {
@@ -67,12 +70,20 @@ func (s *server) liveView(c *fiber.Ctx) error {
 	}
 	if c.Response().StatusCode() == fiber.StatusOK {
 		c.Set(fiber.HeaderETag, tag)
-		if body := c.Response().Body(); len(body) <= pageCacheMaxBody {
+		if body := c.Response().Body(); key != "" && len(body) <= pageCacheMaxBody {
 			s.pages.Add(key, cachedPage{body: append([]byte(nil), body...), pushURL: c.GetRespHeader("HX-Push-Url")})
 		}
 	}
 	s.markRefresh(c)
 	return nil
+}
+
+// cachedPage looks a rendered view up; an empty key (the cache is off) finds nothing.
+func (s *server) cachedPage(key string) (cachedPage, bool) {
+	if key == "" {
+		return cachedPage{}, false
+	}
+	return s.pages.Get(key)
 }
 
 // markRefresh keeps a live refresh (app.js re-fetching the view already shown) out of the history.

@@ -53,7 +53,7 @@ func newTestServer(t *testing.T, historic, predictions string) *testServer {
 			t.Fatal(err)
 		}
 	}
-	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second}
+	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, PageCache: true}
 	logTo := io.Discard
 	if os.Getenv("TEST_LOG") != "" { // TEST_LOG=1 shows the server's log, for debugging a test
 		logTo = os.Stderr

@@ -170,7 +170,7 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		return nil, err
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache()}, nil
+	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache)}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.
