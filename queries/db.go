@@ -5,6 +5,7 @@ package queries
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -34,6 +35,10 @@ type PoolConfig struct {
 	MaxConns int32
 	// SimpleProtocol switches to QueryExecModeExec, which transaction-pooling PgBouncer needs.
 	SimpleProtocol bool
+	// StatementTimeout is PostgreSQL's statement_timeout on every connection of the pool, so the server
+	// itself gives up a statement that runs too long (not just the client); 0 leaves the server's own.
+	// WithStatementTimeout lifts it for the few statements that may run longer (exports, imports).
+	StatementTimeout time.Duration
 }
 
 // NewPool builds a connection pool. It does not wait for the database: pgxpool connects lazily, so a
@@ -51,6 +56,12 @@ func NewPool(ctx context.Context, pc PoolConfig) (*pgxpool.Pool, error) {
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
 	// JIT compilation costs more than it saves on short, index-driven queries like ours.
 	cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	if pc.StatementTimeout > 0 {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(1, pc.StatementTimeout.Milliseconds()), 10)
+	}
+	// An idle connection is pinged before it is handed out; a database that has stopped answering must
+	// not hold a request (or an import, with its longer deadline) for more than this.
+	cfg.PingTimeout = 2 * time.Second
 	if pc.SimpleProtocol {
 		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}
