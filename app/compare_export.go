@@ -85,7 +85,7 @@ func (s *server) exportCompareCSV(c *fiber.Ctx) error {
 		_ = cw.Write(compareCSVHeader)
 		rec := make([]string, len(compareCSVHeader))
 		n := 0
-		err := queries.EachCompareRow(ctx, db, cv, func(r queries.CompareRow) error {
+		row := func(r queries.CompareRow) error {
 			rec[0], rec[1], rec[2] = r.Date.Format(time.DateOnly), r.Location, r.Type
 			for i, v := range []*float64{r.Actual, r.Predicted, r.Error, r.AbsError, r.PctError} {
 				rec[3+i] = csvNumber(v)
@@ -98,7 +98,9 @@ func (s *server) exportCompareCSV(c *fiber.Ctx) error {
 				return w.Flush() // a failed flush means the client has gone
 			}
 			return nil
-		})
+		}
+		// The export outlasts the pool's statement timeout, which is for pages.
+		err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return queries.EachCompareRow(ctx, db, cv, row) })
 		cw.Flush()
 		if err == nil {
 			err = w.Flush()

@@ -39,6 +39,13 @@ type Config struct {
 	// PageCache answers repeat views of unchanged data from memory (PAGE_CACHE, default on; off makes
 	// every request query the database, as the load benchmark measures it).
 	PageCache bool
+	// StatementTimeout is PostgreSQL's statement_timeout on the request pool's connections, so the
+	// database stops a query the request has given up on (STATEMENT_TIMEOUT; default QueryTimeout; 0 or
+	// off sends none, for a pooler that refuses startup parameters).
+	StatementTimeout time.Duration
+	// IngestRate limits the ingest API's requests per client IP (INGEST_RATE_LIMIT, default 60/min; off
+	// turns the limit off). The zero value is no limit.
+	IngestRate Rate
 }
 
 // minIngestToken is the shortest INGEST_TOKEN accepted: a guessable token would open the database to writes.
@@ -102,6 +109,22 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("QUERY_TIMEOUT=%q is not a positive duration such as 2s", s)
 		}
 		c.QueryTimeout = d
+	}
+	c.StatementTimeout = c.QueryTimeout
+	if s := getenv("STATEMENT_TIMEOUT"); s != "" {
+		d, err := parseTimeoutOrOff(s)
+		if err != nil {
+			return c, fmt.Errorf("STATEMENT_TIMEOUT=%q is not a duration such as 2s, or off", s)
+		}
+		c.StatementTimeout = d
+	}
+	c.IngestRate = defaultIngestRate
+	if s := getenv("INGEST_RATE_LIMIT"); s != "" {
+		r, err := ParseRate(s)
+		if err != nil {
+			return c, fmt.Errorf("INGEST_RATE_LIMIT=%q: %v", s, err)
+		}
+		c.IngestRate = r
 	}
 	if s := getenv("LOG_LEVEL"); s != "" {
 		if err := c.LogLevel.UnmarshalText([]byte(s)); err != nil {

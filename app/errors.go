@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -74,6 +75,14 @@ func (s *server) classify(c *fiber.Ctx, err error) *pageError {
 		if fe.Code < 500 {
 			return &pageError{fe.Code, "Bad request", "The request could not be understood."}
 		}
+	case timedOut(err):
+		s.log.Warn("database timed out", "path", c.Path(), "err", err)
+		limit := s.cfg.QueryTimeout
+		if st := s.cfg.StatementTimeout; st > 0 && st < limit {
+			limit = st
+		}
+		return &pageError{fiber.StatusServiceUnavailable, "Timed out",
+			fmt.Sprintf("The database did not answer within %s, so this view was stopped. It may be busy: please try again in a moment, or narrow the view (fewer dates, locations or pollutants).", limit)}
 	case unavailable(err):
 		s.log.Warn("database unavailable", "path", c.Path(), "err", err)
 		return &pageError{fiber.StatusServiceUnavailable, "Temporarily unavailable",
@@ -84,6 +93,13 @@ func (s *server) classify(c *fiber.Ctx, err error) *pageError {
 		"Something went wrong on our side. It has been logged; please try again later."}
 }
 
+// timedOut reports whether err is a query that ran out of time: the request's deadline (QUERY_TIMEOUT) or
+// PostgreSQL's statement_timeout (query_canceled, 57014).
+func timedOut(err error) bool {
+	var pg *pgconn.PgError
+	return errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err) || (errors.As(err, &pg) && pg.Code == "57014")
+}
+
 // unavailable reports whether err means the database cannot answer now (down, unreachable, restarting,
 // out of time or connections, or its schema not yet migrated) rather than a bug.
 func unavailable(err error) bool {
@@ -92,7 +108,10 @@ func unavailable(err error) bool {
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
-	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) {
+	// io.EOF and io.ErrUnexpectedEOF: the connection died mid-conversation (the database or the network
+	// between went away).
+	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
 	}
 	var pg *pgconn.PgError

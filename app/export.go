@@ -95,7 +95,7 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 			_ = cw.Write([]string{"date", "location", "type", t.ValueColumn})
 			rec := make([]string, 4)
 			n := 0
-			err := queries.EachRow(ctx, db, t, v, func(r queries.Row) error {
+			row := func(r queries.Row) error {
 				rec[0], rec[1], rec[2], rec[3] = r.Date.Format(time.DateOnly), r.Location, r.Type, strconv.FormatFloat(r.Value, 'f', -1, 64)
 				if err := cw.Write(rec); err != nil {
 					return err
@@ -105,7 +105,9 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 					return w.Flush() // a failed flush means the client has gone
 				}
 				return nil
-			})
+			}
+			// The export outlasts the pool's statement timeout, which is for pages.
+			err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return queries.EachRow(ctx, db, t, v, row) })
 			cw.Flush()
 			if err == nil {
 				err = w.Flush()

@@ -62,17 +62,30 @@ func (s *server) ingestAPI(t queries.Table) fiber.Handler {
 			return c.Status(fiber.StatusUnsupportedMediaType).JSON(apiError{Error: "send the body uncompressed (Content-Encoding " + enc + " is not accepted)"})
 		}
 
+		// A database that is down or not answering is a 503 within QUERY_TIMEOUT, not a wait as long as
+		// the import's own deadline.
+		pctx, pcancel := s.queryContext(c)
+		err = queries.Ping(pctx, s.db)
+		pcancel()
+		if err != nil {
+			return err
+		}
+
 		start := time.Now()
 		// The raw body: c.Body() would decompress it.
 		body := bytes.NewReader(c.Request().Body())
 		ctx, cancel := context.WithTimeout(context.Background(), ingestTimeout)
 		defer cancel()
 		var counts queries.Counts
-		if csv {
-			counts, err = ingest.Import(ctx, s.db, t, body)
-		} else {
-			counts, err = ingest.ImportJSON(ctx, s.db, t, body)
-		}
+		// An import may take longer than the pool's statement timeout allows a page's query.
+		err = queries.WithStatementTimeout(ctx, s.db, ingestTimeout, func(tx queries.DB) (err error) {
+			if csv {
+				counts, err = ingest.Import(ctx, tx, t, body)
+			} else {
+				counts, err = ingest.ImportJSON(ctx, tx, t, body)
+			}
+			return err
+		})
 		if err != nil {
 			if bad := rowProblem(err); bad != nil {
 				return c.Status(fiber.StatusBadRequest).JSON(bad)

@@ -49,9 +49,11 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/healthz", s.healthz)
 	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events.
 	app.Get("/events", s.streamEvents)
-	// The ingest API: token-authenticated, JSON errors (ingest.go).
-	app.Post("/api/historic", s.ingestAPI(queries.Historic))
-	app.Post("/api/predictions", s.ingestAPI(queries.Predictions))
+	// The ingest API: token-authenticated, JSON errors (ingest.go), rate-limited per client (limits.go;
+	// one count for both tables).
+	ingestLimit := s.ingestLimiter()
+	app.Post("/api/historic", ingestLimit, s.ingestAPI(queries.Historic))
+	app.Post("/api/predictions", ingestLimit, s.ingestAPI(queries.Predictions))
 
 	// The seed app's URLs keep working.
 	app.Get("/index", s.liveView, s.showHome)

@@ -56,7 +56,7 @@ type server struct {
 func serve(ctx context.Context, cfg Config) int {
 	log := NewLogger(cfg)
 	slog.SetDefault(log)
-	pool, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.MaxConns, SimpleProtocol: cfg.SimpleProtocol})
+	pool, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.MaxConns, SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		log.Error("database settings", "err", err)
 		return 1
