@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/aqdash/aqdash/app/demo"
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
@@ -134,14 +136,11 @@ func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Read
 		defer f.Close()
 		in = f
 	}
-	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.Background())
-	if _, _, err := queries.Migrate(ctx, conn); err != nil {
 		return err
 	}
+	defer conn.Close(context.Background())
 	start := time.Now()
 	counts, err := ingest.Import(ctx, conn, t, in)
 	if err != nil {
@@ -152,15 +151,25 @@ func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Read
 	return nil
 }
 
-func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
+// connectMigrated opens the direct connection the commands work on, with the schema brought up to date.
+func connectMigrated(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
+		return nil, fmt.Errorf("connect: %w", err)
 	}
-	defer conn.Close(context.Background())
 	if _, _, err := queries.Migrate(ctx, conn); err != nil {
+		conn.Close(context.Background())
+		return nil, err
+	}
+	return conn, nil
+}
+
+func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
+	conn, err := connectMigrated(ctx, cfg)
+	if err != nil {
 		return err
 	}
+	defer conn.Close(context.Background())
 	res, err := demo.Load(ctx, conn)
 	if err != nil {
 		return err
@@ -170,14 +179,11 @@ func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
 }
 
 func runSynthetic(ctx context.Context, cfg Config, n int64, out io.Writer) error {
-	conn, err := queries.Connect(ctx, cfg.DirectDatabaseURL)
+	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
-		return fmt.Errorf("connect: %w", err)
-	}
-	defer conn.Close(context.Background())
-	if _, _, err := queries.Migrate(ctx, conn); err != nil {
 		return err
 	}
+	defer conn.Close(context.Background())
 	res, err := demo.Synthetic(ctx, conn, n)
 	if err != nil {
 		return err
