@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -79,9 +80,15 @@ func newBrowser(t *testing.T) *browser {
 			if e.Response.Status >= 400 {
 				b.problems = append(b.problems, "HTTP "+e.Response.StatusText+" "+e.Response.URL)
 			}
+		case *cdplog.EventEntryAdded:
+			// Chromium reports a Content-Security-Policy violation (an inline script or style, eval) in
+			// its log, not the console.
+			if e.Entry.Source == cdplog.SourceSecurity && e.Entry.Level == cdplog.LevelError || strings.Contains(e.Entry.Text, "Content Security Policy") {
+				b.problems = append(b.problems, "CSP: "+e.Entry.Text)
+			}
 		}
 	})
-	if err := chromedp.Run(ctx, network.Enable(), runtime.Enable()); err != nil {
+	if err := chromedp.Run(ctx, network.Enable(), runtime.Enable(), cdplog.Enable()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {

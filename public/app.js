@@ -208,7 +208,19 @@
     return;
   }
   body.setAttribute('data-live', 'connecting');
-  body.addEventListener('htmx:sseOpen', function () {
+  // A page kept in the back/forward cache keeps its stream open, and a browser opens at most six
+  // connections to one host over HTTP/1.1: a few pages later the open one could load nothing more. So
+  // the stream closes when the page is left, and a page restored from that cache loads afresh (its view
+  // and its stream).
+  var source = null;
+  window.addEventListener('pagehide', function () {
+    if (source) source.close();
+  });
+  window.addEventListener('pageshow', function (e) {
+    if (e.persisted) window.location.reload();
+  });
+  body.addEventListener('htmx:sseOpen', function (e) {
+    source = e.detail && e.detail.source;
     failures = 0;
     stopPolling();
     body.setAttribute('data-live', 'open');
