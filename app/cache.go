@@ -108,3 +108,33 @@ func newPageCache(on bool) *lru.Cache[string, cachedPage] {
 	}
 	return c
 }
+
+// optionsCache holds the filter form's choices (every location and pollutant) at one data version: they
+// change only when the data does, and every view's form needs them.
+type optionsCache struct {
+	mu          sync.Mutex
+	version     string
+	locs, types []string
+}
+
+// listOptions returns every location and pollutant, from memory when the listener vouches that the data
+// has not changed since they were read.
+func (s *server) listOptions(ctx context.Context) (locs, types []string, err error) {
+	v, known := s.versions.get()
+	if known {
+		s.options.mu.Lock()
+		if s.options.version == v {
+			locs, types = s.options.locs, s.options.types
+			s.options.mu.Unlock()
+			return locs, types, nil
+		}
+		s.options.mu.Unlock()
+	}
+	locs, types, err = queries.ListOptions(ctx, s.db)
+	if err == nil && known {
+		s.options.mu.Lock()
+		s.options.version, s.options.locs, s.options.types = v, locs, types
+		s.options.mu.Unlock()
+	}
+	return locs, types, err
+}

@@ -160,7 +160,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	p := comparePage{Base: base, Dashboard: dashboard}
-	locs, types, err := queries.ListOptions(ctx, s.db)
+	locs, types, err := s.listOptions(ctx)
 	if err != nil {
 		return p, err
 	}

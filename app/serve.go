@@ -48,6 +48,7 @@ type server struct {
 	// by data version (see cache.go).
 	versions versionTracker
 	pages    *lru.Cache[string, cachedPage]
+	options  optionsCache
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the

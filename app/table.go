@@ -74,7 +74,7 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		locs, types, err := queries.ListOptions(ctx, s.db)
+		locs, types, err := s.listOptions(ctx)
 		if err != nil {
 			return err
 		}
