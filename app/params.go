@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -81,6 +83,24 @@ func parseView(c *fiber.Ctx, cols sortable) (queries.View, error) {
 	}
 	v.Locations = multi(q.PeekMulti("location"))
 	v.Types = multi(q.PeekMulti("type"))
+	for _, p := range []struct {
+		name string
+		vals []string
+	}{{"location", v.Locations}, {"type", v.Types}} {
+		for _, s := range p.vals {
+			if !storable(s) {
+				return v, badParam(p.name, "%q is not a name: it holds a control character or bytes that are not UTF-8", s)
+			}
+		}
+	}
+	for _, p := range []struct {
+		name string
+		c    *queries.Cursor
+	}{{"after", v.After}, {"before", v.Before}} {
+		if p.c != nil && (!storable(p.c.Location) || !storable(p.c.Type)) {
+			return v, badParam(p.name, "not a cursor from a next or previous link")
+		}
+	}
 	var err error
 	if v.From, err = parseDateParam("from", get("from")); err != nil {
 		return v, err
@@ -103,6 +123,13 @@ func parseDateParam(name, s string) (time.Time, error) {
 		return d, badParam(name, "%q is not a date; use YYYY-MM-DD, such as 2020-07-01", s)
 	}
 	return d, nil
+}
+
+// storable reports whether s could be a stored location or pollutant: valid UTF-8 without control
+// characters, as the importer requires. Anything else can match no row, and PostgreSQL refuses some of it
+// (NUL, invalid UTF-8) outright, so it is a 400, not a query.
+func storable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, unicode.IsControl) < 0
 }
 
 // multi copies a repeated parameter's values, dropping empty ones and repeats.

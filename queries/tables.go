@@ -57,7 +57,9 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 	}
 	// Find the page's first row with an index-only scan over the ORDER BY columns (every sort has a
 	// covering index), then read just the page's rows from there.
-	first := psql.Select(cols...).From(t.name).Where(v.where()).OrderBy(order...).Offset(offset).Limit(1)
+	// sq, not psql: a subquery nested in an expression must keep ? placeholders, so that the outer query
+	// numbers them after its own ($1 twice would be the filter's value where two are expected).
+	first := sq.Select(cols...).From(t.name).Where(v.where()).OrderBy(order...).Offset(offset).Limit(1)
 	op := ">="
 	if v.Desc != reverse {
 		op = "<="
