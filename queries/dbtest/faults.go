@@ -2,6 +2,11 @@ package dbtest
 
 import (
 	"context"
+	"errors"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -86,4 +91,53 @@ func tableName(t queries.Table) string {
 		return "daily_prediction_pollution"
 	}
 	return "daily_historic_pollution"
+}
+
+// DropStale drops the databases that test processes of this machine made and left behind when they
+// were killed (fuzzing workers are, when fuzzing ends): those whose name carries the id of a process
+// that no longer runs. Only for a server on this machine (a socket or loopback), where the ids mean
+// something.
+func DropStale(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	conn, err := admin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if h := conn.Config().Host; !strings.HasPrefix(h, "/") && h != "127.0.0.1" && h != "::1" && h != "localhost" {
+		return
+	}
+	rows, err := conn.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'aqdash\\_test\\_%' OR datname LIKE 'aqdash\\_tmpl\\_%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		parts := strings.Split(name, "_") // aqdash, test|tmpl, pid, n
+		if len(parts) != 4 {
+			continue
+		}
+		pid, err := strconv.Atoi(parts[2])
+		if err != nil || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Logf("dbtest: drop stale %s: %v", name, err)
+		}
+	}
+}
+
+// processAlive reports whether a process with this id runs on this machine.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || errors.Is(err, syscall.EPERM)
 }
