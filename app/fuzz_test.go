@@ -32,9 +32,11 @@ type logProblems struct {
 	msgs []string
 }
 
-func (l *logProblems) Enabled(_ context.Context, level slog.Level) bool { return level >= slog.LevelWarn }
-func (l *logProblems) WithAttrs([]slog.Attr) slog.Handler               { return l }
-func (l *logProblems) WithGroup(string) slog.Handler                    { return l }
+func (l *logProblems) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= slog.LevelWarn
+}
+func (l *logProblems) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *logProblems) WithGroup(string) slog.Handler      { return l }
 func (l *logProblems) Handle(_ context.Context, r slog.Record) error {
 	msg := r.Message
 	r.Attrs(func(a slog.Attr) bool { msg += " " + a.String(); return true })
