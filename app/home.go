@@ -30,7 +30,7 @@ func (s *server) showHome(c *fiber.Ctx) error {
 	}
 	title := "Dashboard"
 	if p.Describe != "" {
-		title = p.Describe
+		title += " · " + p.Describe
 	}
 	p.pageData = s.newPage(c, title)
 	return s.renderCompare(c, "pages/home", p)
