@@ -215,6 +215,9 @@
   var source = null;
   window.addEventListener('pagehide', function () {
     if (source) source.close();
+    // A stream still connecting has not announced itself (no htmx:sseOpen yet) but holds its connection
+    // all the same: the extension closes whatever it has when its element is cleaned up.
+    if (window.htmx) htmx.trigger(body, 'htmx:beforeCleanupElement');
   });
   window.addEventListener('pageshow', function (e) {
     if (e.persisted) window.location.reload();
