@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 )
@@ -106,11 +108,138 @@ func TestBrowserCompareChartFollowsFilters(t *testing.T) {
 		setField(`#f-location`, "Delhi"),
 		jsWait(`location.search.includes('location=Delhi')`),
 		setField(`#f-type`, "pm10"),
-		jsWait(`document.querySelector('#view .latest').textContent.includes('PM10 in Delhi')`),
+		jsWait(`(document.querySelector('#view .latest') || {textContent: ''}).textContent.includes('PM10 in Delhi')`),
 		chromedp.Evaluate(`document.querySelector('#view .latest').textContent`, &latest),
 		chromedp.Evaluate(chartState, &state),
 	)
 	if !strings.Contains(strings.Join(strings.Fields(latest), " "), "390.00 µg/m³ Very poor on 20 Mar 2020") || !strings.HasPrefix(state, "Delhi · PM10") {
 		t.Fatalf("dashboard: %q %s", latest, state)
+	}
+}
+
+// TestBrowserCompareHistory: on /compare, a header click sorts (aria-sort and the arrow follow, only the
+// view is swapped), Next and Previous page, and the match, size, location and pollutant selects (real
+// keys) and a date filter each push a view; the dashboard's location and pollutant choice works the
+// same way. Back and Forward then restore each view exactly, controls, rows, chart and metrics, and each
+// pushed URL loaded afresh is the same view as a whole page.
+func TestBrowserCompareHistory(t *testing.T) {
+	base := compareBrowserServer(t)
+	b := newBrowser(t)
+	var states []string
+	var sorted string
+	var marker bool
+	b.run(t,
+		chromedp.Navigate(base+"/compare?location=Hyderabad&type=pm25&size=10"),
+		chromedp.WaitVisible(`#view svg`),
+		jsWait(`typeof htmx !== 'undefined'`),
+		chromedp.Evaluate(`window.__marker = 'kept'`, nil),
+	)
+	states = append(states, b.state(t))
+	b.run(t,
+		chromedp.Click(`#sort-abs_error`),
+		jsWait(`location.search.includes('sort=abs_error')`),
+		chromedp.Evaluate(`[...document.querySelectorAll('#view th[aria-sort]')].map(th => th.textContent.replace(/\s+/g, ' ').trim() + ' ' + th.getAttribute('aria-sort')).join(', ')`, &sorted),
+		chromedp.Evaluate(`window.__marker === 'kept'`, &marker),
+	)
+	states = append(states, b.state(t))
+	if sorted != "|Error| (µg/m³)▼ descending" || !marker {
+		t.Fatalf("sorted by |error|: %q (marker kept %v)", sorted, marker)
+	}
+	steps := []struct {
+		what   string
+		action chromedp.Action
+		done   string
+	}{
+		{"next page", chromedp.Click(`#page-next`), `document.querySelector('#view .page-of').textContent.includes('Page 2 of 6')`},
+		{"previous page", chromedp.Click(`#page-prev`), `document.querySelector('#view .page-of').textContent.includes('Page 1 of 6')`},
+		{"all days", chromedp.SendKeys(`#f-match`, "A"), `location.search.includes('match=all')`},
+		{"50 rows a page", chromedp.SendKeys(`#f-size`, "5"), `location.search.includes('size=50') && document.querySelectorAll('#view tbody tr').length === 50`},
+		{"Delhi, which has no PM2.5: the empty state", chromedp.SendKeys(`#f-location`, "D"), `location.search.includes('location=Delhi') && !!document.querySelector('#view .empty')`},
+		{"PM10", chromedp.SendKeys(`#f-type`, "P"), `location.search.includes('type=pm10') && document.querySelector('#view svg title').textContent.startsWith('Delhi · PM10')`},
+		{"from 5 March", chromedp.Tasks{chromedp.Click(`#f-from`), setField(`#f-from`, "2020-03-05")}, `location.search.includes('from=2020-03-05')`},
+	}
+	for _, s := range steps {
+		b.run(t, s.action, jsWait(s.done))
+		states = append(states, b.state(t))
+	}
+	var empty, chart string
+	b.run(t, chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart), chromedp.Evaluate(`window.__marker === 'kept'`, &marker))
+	if !strings.HasPrefix(chart, "Delhi · PM10: measured and predicted, 5 Mar 2020 to 20 Mar 2020") || !marker {
+		t.Fatalf("chart %q (marker kept %v)", chart, marker)
+	}
+	if err := json.Unmarshal([]byte(states[6]), &struct{ Empty *string }{&empty}); err != nil || !strings.HasPrefix(empty, "No days for Delhi · PM2.5.") {
+		t.Errorf("the empty state of Delhi PM2.5: %q (%v)", empty, err)
+	}
+	walkHistory(t, b, base, states)
+
+	// The dashboard: its location and pollutant, chosen with keys, bring the latest measurement, chart and
+	// table of that series; history restores each.
+	states = nil
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#view svg`),
+		jsWait(`typeof htmx !== 'undefined'`),
+	)
+	states = append(states, b.state(t))
+	b.run(t, chromedp.SendKeys(`#f-location`, "D"), jsWait(`location.search.includes('location=Delhi') && !!document.querySelector('#view .empty')`))
+	states = append(states, b.state(t))
+	var latest string
+	b.run(t,
+		chromedp.SendKeys(`#f-type`, "P"),
+		jsWait(`location.search.includes('type=pm10') && !!document.querySelector('#view .latest')`),
+		chromedp.Evaluate(`document.querySelector('#view .latest').textContent.replace(/\s+/g, ' ').trim()`, &latest),
+		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
+	)
+	states = append(states, b.state(t))
+	if latest != "Latest measurement of PM10 in Delhi: 390.00 µg/m³ Very poor on 20 Mar 2020." || !strings.HasPrefix(chart, "Delhi · PM10") {
+		t.Fatalf("dashboard after Delhi, PM10: %q, chart %q", latest, chart)
+	}
+	walkHistory(t, b, base, states)
+}
+
+// TestBrowserCompareWithoutJavaScript: with scripts off, the comparison's headers, pager and filter form,
+// and the dashboard's form, work as plain links and GET forms.
+func TestBrowserCompareWithoutJavaScript(t *testing.T) {
+	base := compareBrowserServer(t)
+	b := newBrowser(t)
+	var search, pageOf, chart string
+	b.run(t,
+		emulation.SetScriptExecutionDisabled(true),
+		chromedp.Navigate(base+"/compare?location=Hyderabad&type=pm25&size=10"),
+		chromedp.WaitVisible(`#view tbody`),
+		chromedp.Click(`#sort-abs_error`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#view th[aria-sort="descending"]:nth-child(7)`),
+		chromedp.Click(`#page-next`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`#page-prev`),
+		chromedp.Location(&search),
+		chromedp.Text(`#view .page-of`, &pageOf),
+	)
+	if !strings.Contains(search, "sort=abs_error") || !strings.Contains(search, "page=2") || pageOf != "Page 2 of 6" {
+		t.Fatalf("no-JS sort and next: %s, %q", search, pageOf)
+	}
+	b.run(t,
+		setField(`#f-location`, "Delhi"),
+		setField(`#f-type`, "pm10"),
+		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
+		chromedp.WaitReady(`#f-location option[value="Delhi"][selected]`),
+		chromedp.Location(&search),
+		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
+	)
+	if !strings.Contains(search, "location=Delhi") || !strings.Contains(search, "type=pm10") || !strings.HasPrefix(chart, "Delhi · PM10") {
+		t.Fatalf("no-JS compare form: %s, chart %q", search, chart)
+	}
+	var latest string
+	b.run(t,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(`#view .latest`),
+		setField(`#f-location`, "Delhi"),
+		setField(`#f-type`, "pm10"),
+		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
+		chromedp.WaitReady(`#f-type option[value="pm10"][selected]`),
+		chromedp.Text(`#view .latest`, &latest),
+		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
+	)
+	if !strings.Contains(latest, "PM10 in Delhi") || !strings.HasPrefix(chart, "Delhi · PM10") {
+		t.Fatalf("no-JS dashboard form: %q, chart %q", latest, chart)
 	}
 }
