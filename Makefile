@@ -19,6 +19,14 @@ test: db
 	go vet ./...
 	go test -count=1 ./...
 
+## screenshots: the dashboard at 1280 and 375 px wide, light and dark, on the real demo data (loaded
+## into a throwaway database, ~10 s), saved into public/screenshots by the browser test that checks
+## every page (TestBrowserEveryPage); the README shows dashboard-desktop-light.png
+.PHONY: screenshots
+screenshots: db
+	@bash .ci/ensure-chromium
+	SCREENSHOTS=$(CURDIR)/public/screenshots go test -count=1 -run 'TestBrowserEveryPage$$' ./app/
+
 ## db: make sure PostgreSQL answers on 127.0.0.1:5432
 db:
 	@bash .ci/ensure-postgres

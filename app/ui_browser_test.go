@@ -536,10 +536,10 @@ func TestBrowserEveryPage(t *testing.T) {
 		}
 	}
 	modes := []uiMode{
-		{"desktop-light", 1280, 1000, false},
+		{"desktop-light", 1280, 1100, false},
 		{"phone-light", 375, 1200, false},
 		{"phone-dark", 375, 1200, true},
-		{"desktop-dark", 1280, 1000, true},
+		{"desktop-dark", 1280, 1100, true},
 	}
 	dir := os.Getenv("SCREENSHOTS")
 	for _, m := range modes {
