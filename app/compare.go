@@ -388,7 +388,8 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 		mv.Bias = "—"
 	}
 	if m.Skill != nil {
-		mv.Skill = strconv.FormatFloat(*m.Skill, 'f', 3, 64)
+		// A true minus, as the errors and the bias have: "−0.034".
+		mv.Skill = strings.Replace(strconv.FormatFloat(*m.Skill, 'f', 3, 64), "-", "−", 1)
 		switch {
 		case *m.Skill > 0:
 			mv.SkillVerdict = "better than persistence"
