@@ -352,7 +352,10 @@ func TestBrowserBusyAndStaleRequests(t *testing.T) {
 	chromedp.ListenTarget(b.ctx, func(ev any) {
 		switch e := ev.(type) {
 		case *fetch.EventRequestPaused:
-			paused <- e
+			select { // never block the browser's event loop
+			case paused <- e:
+			default:
+			}
 		case *network.EventLoadingFailed:
 			if e.Canceled {
 				select {
