@@ -23,9 +23,10 @@ func (s *server) newApp() *fiber.App {
 		IdleTimeout:           75 * time.Second,
 		BodyLimit:             10 << 20,
 	})
-	app.Use(recover.New())
 	app.Use(requestid.New())
 	app.Use(s.logRequests)
+	// Inside logRequests, so a panic becomes a logged 500 page like any other error.
+	app.Use(recover.New())
 	app.Use(securityHeaders)
 	app.Use("/static", filesystem.New(filesystem.Config{
 		Root:   http.FS(public.FS),
@@ -86,6 +87,7 @@ func (s *server) logRequests(c *fiber.Ctx) error {
 		"ip", s.clientIP(c),
 		"method", c.Method(),
 		"path", c.Path(),
+		"query", string(c.Request().URI().QueryString()),
 		"status", status,
 		"ms", float64(time.Since(start).Microseconds())/1000,
 		"htmx", c.Get("HX-Request") == "true",
