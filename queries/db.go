@@ -54,8 +54,11 @@ func NewPool(ctx context.Context, pc PoolConfig) (*pgxpool.Pool, error) {
 	cfg.MaxConnLifetime = 10 * time.Minute // what Fly's managed Postgres recommends
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.ConnConfig.ConnectTimeout = 3 * time.Second
-	// JIT compilation costs more than it saves on short, index-driven queries like ours.
-	cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	// JIT compilation costs more than it saves on short, index-driven queries like ours. Not through a
+	// transaction pooler: PgBouncer refuses startup parameters it was not told to ignore.
+	if !pc.SimpleProtocol {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	if pc.StatementTimeout > 0 {
 		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(max(1, pc.StatementTimeout.Milliseconds()), 10)
 	}
