@@ -26,7 +26,7 @@ const deferredOffset = 1000
 // scan first, from whichever end of the order is nearer when the total is known. ListRows puts rows read
 // backwards back in the view's order (see readsBackwards).
 func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
-	cols, err := t.sortColumns(v.Sort)
+	cols, err := v.columns(t)
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}

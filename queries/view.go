@@ -108,6 +108,25 @@ func (v View) where() sq.Sqlizer {
 	return w
 }
 
+// columns is the view's order: the sort key and the rest of the primary key, less a location or pollutant
+// the filters pin to one value. Those columns are constant over the view, so the order is the same
+// without them, and then one series' index (location, type, value, date) serves both the ORDER BY and a
+// cursor's row comparison, which it could not with the pinned columns in between.
+func (v View) columns(t Table) ([]string, error) {
+	cols, err := t.sortColumns(v.Sort)
+	if err != nil {
+		return nil, err
+	}
+	out := cols[:0:0]
+	for _, c := range cols {
+		if (c == "location" && len(v.Locations) == 1) || (c == "type" && len(v.Types) == 1) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
 // oneOrMany makes squirrel write "= $1" for one value and "IN ($1,$2)" for several.
 func oneOrMany(vals []string) any {
 	if len(vals) == 1 {
@@ -119,7 +138,7 @@ func oneOrMany(vals []string) any {
 // orderBy renders the view's sort as ORDER BY terms, every column in the same direction so that one
 // index scan (forwards or backwards) serves it; reversed for a page read backwards from a cursor.
 func (v View) orderBy(t Table, reversed bool) ([]string, error) {
-	cols, err := t.sortColumns(v.Sort)
+	cols, err := v.columns(t)
 	if err != nil {
 		return nil, err
 	}
