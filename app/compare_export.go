@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/csv"
 	"strconv"
 	"time"
 
@@ -68,48 +66,16 @@ func (s *server) exportCompareCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Check the database before committing to a 200: once streaming starts the status is sent.
-	ctx, cancel := s.queryContext(c)
-	err = queries.Ping(ctx, s.db)
-	cancel()
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `attachment; filename="compare.csv"`)
-	db, log := s.db, s.log
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
-		defer cancel()
-		cw := csv.NewWriter(w)
-		_ = cw.Write(compareCSVHeader)
+	return s.streamCSV(c, "compare", compareCSVHeader, func(ctx context.Context, db queries.DB, write func([]string) error) error {
 		rec := make([]string, len(compareCSVHeader))
-		n := 0
-		row := func(r queries.CompareRow) error {
+		return queries.EachCompareRow(ctx, db, cv, func(r queries.CompareRow) error {
 			rec[0], rec[1], rec[2] = r.Date.Format(time.DateOnly), r.Location, r.Type
 			for i, v := range []*float64{r.Actual, r.Predicted, r.Error, r.AbsError, r.PctError} {
 				rec[3+i] = csvNumber(v)
 			}
-			if err := cw.Write(rec); err != nil {
-				return err
-			}
-			if n++; n%1024 == 0 {
-				cw.Flush()
-				return w.Flush() // a failed flush means the client has gone
-			}
-			return nil
-		}
-		// The export outlasts the pool's statement timeout, which is for pages.
-		err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return queries.EachCompareRow(ctx, db, cv, row) })
-		cw.Flush()
-		if err == nil {
-			err = w.Flush()
-		}
-		if err != nil {
-			log.Warn("csv export ended early", "table", "compare", "rows", n, "err", err)
-		}
+			return write(rec)
+		})
 	})
-	return nil
 }
 
 // csvNumber writes a number exactly, or an empty field when it is missing.

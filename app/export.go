@@ -75,47 +75,57 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		// Check the database before committing to a 200: once streaming starts the status is sent.
-		ctx, cancel := s.queryContext(c)
-		err = queries.Ping(ctx, s.db)
-		cancel()
-		if err != nil {
-			return err
-		}
-		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
-		c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+t.Key+`.csv"`)
-		db, log, stopping := s.db, s.log, s.stopping
-		c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-			ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
-			defer cancel()
-			// A shutdown lets an export run on, but ends it before the shutdown's own time runs out.
-			stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, cancel) })
-			defer stop()
-			cw := csv.NewWriter(w)
-			_ = cw.Write([]string{"date", "location", "type", t.ValueColumn})
-			rec := make([]string, 4)
-			n := 0
-			row := func(r queries.Row) error {
+		header := []string{"date", "location", "type", t.ValueColumn}
+		return s.streamCSV(c, t.Key, header, func(ctx context.Context, db queries.DB, write func([]string) error) error {
+			rec := make([]string, len(header))
+			return queries.EachRow(ctx, db, t, v, func(r queries.Row) error {
 				rec[0], rec[1], rec[2], rec[3] = r.Date.Format(time.DateOnly), r.Location, r.Type, strconv.FormatFloat(r.Value, 'f', -1, 64)
-				if err := cw.Write(rec); err != nil {
-					return err
-				}
-				if n++; n%1024 == 0 {
-					cw.Flush()
-					return w.Flush() // a failed flush means the client has gone
-				}
-				return nil
-			}
-			// The export outlasts the pool's statement timeout, which is for pages.
-			err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return queries.EachRow(ctx, db, t, v, row) })
-			cw.Flush()
-			if err == nil {
-				err = w.Flush()
-			}
-			if err != nil {
-				log.Warn("csv export ended early", "table", t.Key, "rows", n, "err", err)
-			}
+				return write(rec)
+			})
 		})
-		return nil
 	}
+}
+
+// streamCSV answers a CSV export named name: the header, then every record each writes, streamed to the
+// client as it comes. The database is checked before the 200 is committed to (once streaming starts the
+// status is sent). The export runs under exportTimeout, outside the pool's statement timeout (which is
+// for pages), and a shutdown lets it run on but ends it before the shutdown's own time runs out.
+func (s *server) streamCSV(c *fiber.Ctx, name string, header []string, each func(ctx context.Context, db queries.DB, write func([]string) error) error) error {
+	ctx, cancel := s.queryContext(c)
+	err := queries.Ping(ctx, s.db)
+	cancel()
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+	db, log, stopping := s.db, s.log, s.stopping
+	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
+		defer cancel()
+		stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, cancel) })
+		defer stop()
+		cw := csv.NewWriter(w)
+		_ = cw.Write(header)
+		n := 0
+		write := func(rec []string) error {
+			if err := cw.Write(rec); err != nil {
+				return err
+			}
+			if n++; n%1024 == 0 {
+				cw.Flush()
+				return w.Flush() // a failed flush means the client has gone
+			}
+			return nil
+		}
+		err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return each(ctx, db, write) })
+		cw.Flush()
+		if err == nil {
+			err = w.Flush()
+		}
+		if err != nil {
+			log.Warn("csv export ended early", "export", name, "rows", n, "err", err)
+		}
+	})
+	return nil
 }
