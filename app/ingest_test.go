@@ -20,20 +20,7 @@ import (
 // post sends a POST through the app with the given body and headers (name, value, ...).
 func (ts *testServer) post(t *testing.T, target string, body []byte, headers ...string) (*http.Response, string) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := ts.app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, string(b)
+	return ts.do(t, httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body)), headers...)
 }
 
 // ingestServer is a test server with the ingest API on and empty tables.

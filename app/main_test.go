@@ -68,7 +68,13 @@ func newTestServer(t *testing.T, historic, predictions string) *testServer {
 // get sends a GET with the given headers (name, value, ...) and returns the response and its body.
 func (ts *testServer) get(t *testing.T, target string, headers ...string) (*http.Response, string) {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
+	return ts.do(t, httptest.NewRequest(http.MethodGet, target, nil), headers...)
+}
+
+// do sends req through the app with the given headers (name, value, ...) and returns the response and
+// its body.
+func (ts *testServer) do(t *testing.T, req *http.Request, headers ...string) (*http.Response, string) {
+	t.Helper()
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}

@@ -195,18 +195,9 @@ func EachCompareRow(ctx context.Context, db DB, cv CompareView, fn func(CompareR
 	if err != nil {
 		return err
 	}
-	sql, args, err := q.ToSql()
-	if err != nil {
-		return err
-	}
-	rows, err := db.Query(ctx, sql, args...)
-	if err != nil {
-		return err
-	}
 	var r CompareRow
-	_, err = pgx.ForEachRow(rows, []any{&r.Date, &r.Location, &r.Type, &r.Actual, &r.Predicted, &r.Error, &r.AbsError, &r.PctError},
+	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Actual, &r.Predicted, &r.Error, &r.AbsError, &r.PctError},
 		func() error { return fn(r) })
-	return err
 }
 
 // Metrics measures the predictions of a comparison against its measurements, over every row of the view

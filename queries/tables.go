@@ -124,6 +124,13 @@ func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) er
 	if err != nil {
 		return err
 	}
+	var r Row
+	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Value}, func() error { return fn(r) })
+}
+
+// forEachRow runs q and, for every row in turn, scans it into dest and calls fn: one row in memory at a
+// time, however many the query returns. It stops at fn's first error.
+func forEachRow(ctx context.Context, db DB, q sq.Sqlizer, dest []any, fn func() error) error {
 	sql, args, err := q.ToSql()
 	if err != nil {
 		return err
@@ -132,8 +139,7 @@ func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) er
 	if err != nil {
 		return err
 	}
-	var r Row
-	_, err = pgx.ForEachRow(rows, []any{&r.Date, &r.Location, &r.Type, &r.Value}, func() error { return fn(r) })
+	_, err = pgx.ForEachRow(rows, dest, fn)
 	return err
 }
 
