@@ -15,32 +15,17 @@ import (
 type comparePage struct {
 	pageData
 	// Base is the path the view's links and forms go to: /compare, or / on the dashboard.
-	Base      string
-	View      queries.CompareView
-	Rows      []compareRowView
-	Total     int64
-	Pages     int64
-	Describe  string
-	Metrics   metricsView
-	Columns   []column
-	Locations []option
-	Types     []option
-	Sizes     []option
-	Matches   []option
-	From, To  string
-	PrevURL   string
-	NextURL   string
-	FirstURL  string
-	LastURL   string
-	SelfURL   string
-	JSONURL   string
-	CSVURL    string
-	ResetURL  string
-	// SingleType is the pollutant when exactly one is chosen: its unit goes in the headers.
-	SingleType string
-	MultiLoc   bool
-	MultiType  bool
-	Legends    []typeLegend
+	Base     string
+	View     queries.CompareView
+	Rows     []compareRowView
+	Total    int64
+	Pages    int64
+	Describe string
+	Metrics  metricsView
+	viewControls
+	// Matches are the choices of which days to list.
+	Matches []option
+	Legends []typeLegend
 	// Chart is nil when there is nothing to draw; ChartNote then says why, or says which series it
 	// shows when several are chosen.
 	Chart     *chart
@@ -181,25 +166,12 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	p.Total = sum.Total
 	p.Pages = max(1, (sum.Total+int64(v.Size)-1)/int64(v.Size))
 	p.Describe = describe(v)
-	p.Locations = options(locs, v.Locations, identity)
-	p.Types = options(types, v.Types, pollutantLabel)
-	p.From, p.To = dateInput(v.From), dateInput(v.To)
+	p.viewControls = newViewControls(base, v, locs, types)
 	p.SelfURL = compareURL(base, cv)
-	p.ResetURL = base
-	p.MultiLoc, p.MultiType = len(v.Locations) > 1, len(v.Types) > 1
-	if len(v.Types) == 1 {
-		p.SingleType = v.Types[0]
-	}
 	p.Legends = legendsFor(v.Types)
 	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType)
 	for _, r := range rows {
 		p.Rows = append(p.Rows, newCompareRowView(r, p.SingleType == ""))
-	}
-	for _, n := range pageSizes {
-		p.Sizes = append(p.Sizes, option{strconv.Itoa(n), strconv.Itoa(n), n == v.Size})
-	}
-	if !contains(pageSizeStrings(), strconv.Itoa(v.Size)) {
-		p.Sizes = append(p.Sizes, option{strconv.Itoa(v.Size), strconv.Itoa(v.Size), true})
 	}
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == cv.Match})

@@ -22,9 +22,15 @@ type tablePage struct {
 	Total int64
 	Pages int64
 	// Estimated is set when Total is the planner's estimate; CountURL then loads the exact count.
-	Estimated  bool
-	CountURL   string
-	Describe   string
+	Estimated bool
+	CountURL  string
+	Describe  string
+	viewControls
+}
+
+// viewControls is what the table and the comparison views share around their rows: the filter form's
+// choices, the column headers, the pager's links and the export links.
+type viewControls struct {
 	Columns    []column
 	Locations  []option
 	Types      []option
@@ -41,6 +47,29 @@ type tablePage struct {
 	SingleType string
 	MultiLoc   bool
 	MultiType  bool
+}
+
+// newViewControls fills the filter form of a view at path: its choices with the view's marked, and
+// SingleType when exactly one pollutant is chosen (its unit then goes in the headers).
+func newViewControls(path string, v queries.View, locs, types []string) viewControls {
+	vc := viewControls{
+		Locations: options(locs, v.Locations, identity),
+		Types:     options(types, v.Types, pollutantLabel),
+		From:      dateInput(v.From), To: dateInput(v.To),
+		ResetURL:  path,
+		MultiLoc:  len(v.Locations) > 1,
+		MultiType: len(v.Types) > 1,
+	}
+	if len(v.Types) == 1 {
+		vc.SingleType = v.Types[0]
+	}
+	for _, n := range pageSizes {
+		vc.Sizes = append(vc.Sizes, option{strconv.Itoa(n), strconv.Itoa(n), n == v.Size})
+	}
+	if !slices.Contains(pageSizes, v.Size) {
+		vc.Sizes = append(vc.Sizes, option{strconv.Itoa(v.Size), strconv.Itoa(v.Size), true})
+	}
+	return vc
 }
 
 // column is one sortable column header.
@@ -80,30 +109,16 @@ func (s *server) showTable(t queries.Table) fiber.Handler {
 		}
 		p := tablePage{
 			Table: t, View: v, Rows: rows, Total: total, Estimated: count.Estimated,
-			Pages:     pages(total, v.Size),
-			Describe:  describe(v),
-			Locations: options(locs, v.Locations, identity),
-			Types:     options(types, v.Types, pollutantLabel),
-			From:      dateInput(v.From), To: dateInput(v.To),
-			SelfURL:   viewURL(path, v),
-			ResetURL:  path,
-			MultiLoc:  len(v.Locations) > 1,
-			MultiType: len(v.Types) > 1,
+			Pages:        pages(total, v.Size),
+			Describe:     describe(v),
+			viewControls: newViewControls(path, v, locs, types),
 		}
-		if len(v.Types) == 1 {
-			p.SingleType = v.Types[0]
-		}
+		p.SelfURL = viewURL(path, v)
 		title := t.Title
 		if p.Describe != "" {
 			title += " · " + p.Describe
 		}
 		p.pageData = s.newPage(c, title)
-		for _, n := range pageSizes {
-			p.Sizes = append(p.Sizes, option{strconv.Itoa(n), strconv.Itoa(n), n == v.Size})
-		}
-		if !slices.Contains(pageSizes, v.Size) {
-			p.Sizes = append(p.Sizes, option{strconv.Itoa(v.Size), strconv.Itoa(v.Size), true})
-		}
 		p.Columns = tableColumns(path, t, v, p.SingleType)
 		at := func(page int64) string {
 			w := v
@@ -197,12 +212,3 @@ func tableColumns(path string, t queries.Table, v queries.View, singleType strin
 
 // String makes a column printable in logs and test failures.
 func (c column) String() string { return fmt.Sprintf("%s(%s)", c.Key, c.AriaSort) }
-
-// pageSizeStrings lists the offered page sizes as strings.
-func pageSizeStrings() []string {
-	out := make([]string, len(pageSizes))
-	for i, n := range pageSizes {
-		out[i] = strconv.Itoa(n)
-	}
-	return out
-}
