@@ -1,10 +1,6 @@
 package queries
 
-import (
-	"math"
-	"strconv"
-	"strings"
-)
+import "math"
 
 // Band is one band of India's National Air Quality Index sub-index for a pollutant's 24-hour mean.
 type Band struct {
@@ -17,7 +13,8 @@ type Band struct {
 	Lower, Upper float64
 }
 
-// PoorLevel is the level of "Poor": a day at this level or above is "Poor or worse".
+// PoorLevel is the level of "Poor": a day at this level or above is "Poor or worse". The view
+// comparison_days of migration 004 counts with the same level.
 const PoorLevel = 3
 
 // bandNames are the NAQI band names, Level order.
@@ -28,8 +25,8 @@ var bandNames = [6]string{"Good", "Satisfactory", "Moderate", "Poor", "Very poor
 // 251–350, Very Poor 121–250 / 351–430, Severe above. The published bands list whole numbers; a value
 // between two of them (30.5) belongs to the higher band, so each band is (previous edge, edge].
 //
-// This table is the only place the edges live: BandOf reads it in Go and bandSQL writes the SQL CASE
-// that the comparison metrics use from it.
+// The comparison's statistics band their days in PostgreSQL, with the SQL function aqdash_band of
+// migration 004, which writes the same edges out; TestBandSQLAgreesWithGo checks the two agree.
 var bandEdges = map[string][5]float64{
 	"pm25": {30, 60, 90, 120, 250},
 	"pm10": {50, 100, 250, 350, 430},
@@ -69,21 +66,4 @@ func BandOf(typ string, v float64) (b Band, ok bool) {
 		}
 	}
 	return bands[len(bands)-1], true
-}
-
-// bandSQL is the SQL twin of BandOf: an expression giving the band level of valueCol for the pollutant in
-// typeCol, NULL for a pollutant without bands (or a NULL value). Its text is built only from bandEdges
-// and the column names the caller passes, never from input.
-func bandSQL(typeCol, valueCol string) string {
-	var b strings.Builder
-	b.WriteString("CASE " + typeCol)
-	for _, typ := range BandedTypes {
-		b.WriteString(" WHEN '" + typ + "' THEN CASE")
-		for i, edge := range bandEdges[typ] {
-			b.WriteString(" WHEN " + valueCol + " <= " + strconv.FormatFloat(edge, 'g', -1, 64) + " THEN " + strconv.Itoa(i))
-		}
-		b.WriteString(" WHEN " + valueCol + " IS NOT NULL THEN " + strconv.Itoa(len(bandNames)-1) + " END")
-	}
-	b.WriteString(" END")
-	return b.String()
 }

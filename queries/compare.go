@@ -3,8 +3,8 @@ package queries
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
-	"strconv"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -63,11 +63,49 @@ type CompareRow struct {
 	Error, AbsError, PctError *float64
 }
 
+// matchWhere is the condition that picks a match's days out of the comparison table, which holds every
+// day with either side (MatchAll); nil for MatchAll.
+func matchWhere(m Match) (sq.Sqlizer, error) {
+	switch m {
+	case MatchBoth:
+		return sq.And{sq.NotEq{"actual": nil}, sq.NotEq{"predicted": nil}}, nil
+	case MatchAll:
+		return nil, nil
+	case MatchMissingActual:
+		return sq.Eq{"actual": nil}, nil
+	case MatchMissingPrediction:
+		return sq.Eq{"predicted": nil}, nil
+	}
+	return nil, fmt.Errorf("queries: %q is not a match of the comparison", m)
+}
+
+// nullable reports whether a sort column of the comparison can be NULL on a match's days: the side a day
+// lacks, and every number derived from it; a percentage also when the measurement is 0.
+func nullable(m Match, col string) bool {
+	switch col {
+	case "actual":
+		return m != MatchBoth && m != MatchMissingPrediction
+	case "predicted":
+		return m != MatchBoth && m != MatchMissingActual
+	case "error", "abs_error":
+		return m != MatchBoth
+	case "pct_error":
+		return true
+	}
+	return false
+}
+
 // compareOrder renders a comparison's sort as ORDER BY terms: the key (NULLs last in both directions),
 // then location, type and date, all in the same direction, so the order is total and paging is stable.
-func compareOrder(v View) ([]string, error) {
+//
+// Each number column has an index in the order (col DESC NULLS LAST, location DESC, type DESC, date
+// DESC): a descending sort reads it forwards, and an ascending sort of a column that has no NULLs on the
+// match's days reads it backwards, which PostgreSQL can only do when the query asks for NULLS FIRST. With
+// no NULLs to place, that is the same order.
+func compareOrder(cv CompareView) ([]string, error) {
+	v := cv.View
 	var cols []string
-	nullable := false
+	numeric := false
 	switch v.Sort {
 	case "date":
 		cols = []string{"date", "location", "type"}
@@ -77,7 +115,7 @@ func compareOrder(v View) ([]string, error) {
 		cols = []string{"type", "location", "date"}
 	case "actual", "predicted", "error", "abs_error", "pct_error":
 		cols = []string{v.Sort, "location", "type", "date"}
-		nullable = true
+		numeric = true
 	default:
 		return nil, fmt.Errorf("queries: %q is not a sort column of the comparison", v.Sort)
 	}
@@ -89,79 +127,33 @@ func compareOrder(v View) ([]string, error) {
 	for i, c := range cols {
 		out[i] = c + dir
 	}
-	// Only the numbers can be NULL. The key columns never are, and leaving them without NULLS LAST lets
-	// a date-sorted page of an inner join or anti-join read an index in order and stop after one page.
-	if nullable {
+	switch {
+	case numeric && v.Desc:
 		out[0] += " NULLS LAST"
+	case numeric && nullable(cv.Match, v.Sort):
+		out[0] += " NULLS LAST"
+	case numeric:
+		out[0] += " NULLS FIRST"
 	}
 	return out, nil
 }
 
-// side reads one table filtered by the view. Each side is filtered before the join, so each is read
-// through its own primary key (location, type, date) or date index and the join can be a merge join;
-// filtering after a full outer join would have to read both tables whole.
-func side(t Table, v View, cols ...string) sq.SelectBuilder {
-	return psql.Select(append([]string{"location", "type", "date"}, cols...)...).From(t.name).Where(v.where())
-}
-
-// historicWithPrevious is the measurements side of the metrics query: each row with prev, the measurement
-// of the previous calendar day of the same series (NULL when that day has none), for the persistence
-// forecast. The window reads one day before the view's first day, so the first day of a date range still
-// has its previous day's measurement.
-func historicWithPrevious(v View) sq.SelectBuilder {
-	wide := v
-	if !v.From.IsZero() {
-		wide.From = v.From.AddDate(0, 0, -1)
-	}
-	inner := side(Historic, wide, "value",
-		"CASE WHEN lag(date) OVER w = date - 1 THEN lag(value) OVER w END AS prev").
-		Suffix("WINDOW w AS (PARTITION BY location, type ORDER BY date)")
-	q := psql.Select("location", "type", "date", "value", "prev").FromSelect(inner, "hw")
-	if !v.From.IsZero() {
-		q = q.Where(sq.GtOrEq{"date": v.From})
-	}
-	return q
-}
-
-// joinSides builds SELECT cols FROM the two sides joined for m: an inner join for both, a full outer join
-// for all, and an anti-join (LEFT JOIN ... WHERE the other side IS NULL) for the missing kinds. The sides
-// are h (measurements) and p (predictions); date, location and type name the joined key (with USING, the
-// full join's key is the COALESCE of both sides').
-func joinSides(m Match, h, p sq.SelectBuilder, cols ...string) (sq.SelectBuilder, error) {
-	q := psql.Select(cols...)
-	const using = ") p USING (location, type, date)"
-	switch m {
-	case MatchBoth:
-		return q.FromSelect(h, "h").JoinClause(p.Prefix("JOIN (").Suffix(using)), nil
-	case MatchAll:
-		return q.FromSelect(h, "h").JoinClause(p.Prefix("FULL JOIN (").Suffix(using)), nil
-	case MatchMissingPrediction:
-		return q.FromSelect(h, "h").JoinClause(p.Prefix("LEFT JOIN (").Suffix(using)).Where("p.date IS NULL"), nil
-	case MatchMissingActual:
-		return q.FromSelect(p, "p").JoinClause(h.Prefix("LEFT JOIN (").Suffix(") h USING (location, type, date)")).Where("h.date IS NULL"), nil
-	}
-	return sq.SelectBuilder{}, fmt.Errorf("queries: %q is not a match of the comparison", m)
-}
-
-// compareColumns are the columns of a comparison row, in CompareRow's order.
-var compareColumns = []string{
-	"date", "location", "type",
-	"h.value AS actual",
-	"p.prediction AS predicted",
-	"p.prediction - h.value AS error",
-	"abs(p.prediction - h.value) AS abs_error",
-	"CASE WHEN h.value > 0 THEN 100 * (p.prediction - h.value) / h.value END AS pct_error",
-}
-
-// CompareRowsQuery builds the query for one page of a comparison (every row when Size is 0).
+// CompareRowsQuery builds the query for one page of a comparison (every row when Size is 0). It reads the
+// comparison table, which the write triggers keep (migration 004): the errors are columns there, indexed,
+// so even a sort by error over every series reads one page of an index.
 func CompareRowsQuery(cv CompareView) (sq.SelectBuilder, error) {
-	order, err := compareOrder(cv.View)
+	order, err := compareOrder(cv)
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
-	q, err := joinSides(cv.Match, side(Historic, cv.View, "value"), side(Predictions, cv.View, "prediction"), compareColumns...)
+	mw, err := matchWhere(cv.Match)
 	if err != nil {
-		return q, err
+		return sq.SelectBuilder{}, err
+	}
+	q := psql.Select("date", "location", "type", "actual", "predicted", "error", "abs_error", "pct_error").
+		From("comparison").Where(cv.where())
+	if mw != nil {
+		q = q.Where(mw)
 	}
 	q = q.OrderBy(order...)
 	if cv.Size > 0 {
@@ -244,49 +236,92 @@ type CompareSummary struct {
 	Metrics
 }
 
-// CompareSummaryQuery builds the query behind Summarize: the view's rows joined once, counted, and
-// measured with one pass of aggregates, so the metrics of every filtered row cost one round trip.
+// statColumns are the sufficient statistics of the metrics, the columns of compare_months and of the
+// comparison_days view (migration 004 says what each counts or sums). Every metric is a ratio of their
+// sums, so the metrics of any set of days are the sums over its whole months and its single days.
+var statColumns = []string{
+	"days", "actual_n", "predicted_n", "n", "sum_abs", "sum_sq", "sum_err", "mape_n", "sum_pct",
+	"skill_n", "skill_abs", "persist_abs",
+	"band_n", "band_agree", "poor_actual", "hits", "poor_predicted", "false_alarms",
+}
+
+// statSums' float columns; the others are counts.
+var statFloats = []string{"sum_abs", "sum_sq", "sum_err", "sum_pct", "skill_abs", "persist_abs"}
+
+// statSums holds statColumns summed, in their order.
+type statSums struct {
+	Days, ActualN, PredictedN, N int64
+	SumAbs, SumSq, SumErr        float64
+	MAPEN                        int64
+	SumPct                       float64
+	SkillN                       int64
+	SkillAbs, PersistAbs         float64
+	BandN, BandAgree             int64
+	PoorActual, Hits             int64
+	PoorPredicted, FalseAlarms   int64
+}
+
+// monthSpan splits a date range into the whole calendar months inside it, [first, end), and the days
+// outside them. ok is false when the range holds no whole month; a zero first or end is unbounded.
+func monthSpan(from, to time.Time) (first, end time.Time, ok bool) {
+	if !from.IsZero() {
+		first = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
+		if from.Day() != 1 {
+			first = first.AddDate(0, 1, 0)
+		}
+	}
+	if !to.IsZero() {
+		next := to.AddDate(0, 0, 1)
+		end = time.Date(next.Year(), next.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	ok = first.IsZero() || end.IsZero() || first.Before(end)
+	return first, end, ok
+}
+
+// CompareSummaryQuery builds the query behind Summarize: the statistics summed over the view's whole
+// months (compare_months, one row per series and month) and over its remaining days (comparison_days, at
+// most two partial months per series). The metrics over every series are then a sum over a few hundred
+// thousand rows at most, whatever the size of the tables.
 func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
-	ab, pb := bandSQL("type", "h.value"), bandSQL("type", "p.prediction")
-	joined, err := joinSides(cv.Match, historicWithPrevious(cv.View), side(Predictions, cv.View, "prediction"),
-		"h.value AS a", "p.prediction - h.value AS e", "h.prev",
-		ab+" AS ab", pb+" AS pb")
-	if err != nil {
-		return joined, err
+	if _, err := matchWhere(cv.Match); err != nil {
+		return sq.SelectBuilder{}, err
 	}
-	// e is NULL unless the row has both sides, so "e IS NOT NULL" picks the rows the metrics are over
-	// (and avg, which skips NULLs, needs no filter). Every ratio divides by NULLIF(..., 0): NULL, never
-	// a division by zero.
-	const both = "e IS NOT NULL"
-	const skill = both + " AND prev IS NOT NULL"
-	poor := strconv.Itoa(PoorLevel)
-	count := func(cond string) string { return "count(*) FILTER (WHERE " + both + cond + ")" }
-	pct := func(part, whole string) string {
-		return "100 * CAST(" + count(part) + " AS float8) / NULLIF(" + count(whole) + ", 0)"
+	series := View{Locations: cv.Locations, Types: cv.Types}.where()
+	part := func(from string) sq.SelectBuilder {
+		return sq.Select(statColumns...).From(from).Where(series)
 	}
-	skillMAE := "avg(abs(e)) FILTER (WHERE " + skill + ")"
-	persistenceMAE := "avg(abs(prev - a)) FILTER (WHERE " + skill + ")"
-	return psql.Select(
-		"count(*)",
-		count(""),
-		"avg(abs(e))",
-		"sqrt(avg(e * e))",
-		"avg(e)",
-		count(" AND a > 0"),
-		"avg(CASE WHEN a > 0 THEN 100 * abs(e) / a END)",
-		count(" AND prev IS NOT NULL"),
-		skillMAE,
-		persistenceMAE,
-		"1 - "+skillMAE+" / NULLIF("+persistenceMAE+", 0)",
-		count(" AND ab IS NOT NULL"),
-		pct(" AND ab = pb", " AND ab IS NOT NULL"),
-		count(" AND ab >= "+poor),
-		count(" AND ab >= "+poor+" AND pb >= "+poor),
-		pct(" AND ab >= "+poor+" AND pb >= "+poor, " AND ab >= "+poor),
-		count(" AND pb >= "+poor),
-		count(" AND pb >= "+poor+" AND ab < "+poor),
-		pct(" AND pb >= "+poor+" AND ab < "+poor, " AND pb >= "+poor),
-	).FromSelect(joined, "c"), nil
+	var parts []sq.SelectBuilder
+	first, end, whole := monthSpan(cv.From, cv.To)
+	if whole {
+		q := part("compare_months")
+		if !first.IsZero() {
+			q = q.Where(sq.GtOrEq{"month": first})
+		}
+		if !end.IsZero() {
+			q = q.Where(sq.Lt{"month": end})
+		}
+		parts = append(parts, q)
+		if !cv.From.IsZero() && cv.From.Before(first) {
+			parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": cv.From}).Where(sq.Lt{"date": first}))
+		}
+		if !cv.To.IsZero() && !end.After(cv.To) {
+			parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": end}).Where(sq.LtOrEq{"date": cv.To}))
+		}
+	} else {
+		parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": cv.From}).Where(sq.LtOrEq{"date": cv.To}))
+	}
+	union := parts[0]
+	for _, p := range parts[1:] {
+		union = union.SuffixExpr(sq.ConcatExpr("UNION ALL ", p))
+	}
+	sums := make([]string, len(statColumns))
+	for i, c := range statColumns {
+		sums[i] = "coalesce(sum(" + c + "), 0)"
+		if !slices.Contains(statFloats, c) {
+			sums[i] += "::bigint"
+		}
+	}
+	return psql.Select(sums...).FromSelect(union, "s"), nil
 }
 
 // Summarize counts a comparison's rows across all pages and measures the predictions of those with both
@@ -301,9 +336,55 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 	if err != nil {
 		return s, err
 	}
-	m := &s.Metrics
-	err = db.QueryRow(ctx, sql, args...).Scan(&s.Total, &m.N, &m.MAE, &m.RMSE, &m.Bias, &m.MAPEN, &m.MAPE,
-		&m.SkillN, &m.SkillMAE, &m.PersistenceMAE, &m.Skill,
-		&m.BandN, &m.BandAgreement, &m.PoorActual, &m.Hits, &m.HitRate, &m.PoorPredicted, &m.FalseAlarms, &m.FalseAlarmRate)
-	return s, err
+	var t statSums
+	err = db.QueryRow(ctx, sql, args...).Scan(&t.Days, &t.ActualN, &t.PredictedN, &t.N, &t.SumAbs, &t.SumSq, &t.SumErr,
+		&t.MAPEN, &t.SumPct, &t.SkillN, &t.SkillAbs, &t.PersistAbs,
+		&t.BandN, &t.BandAgree, &t.PoorActual, &t.Hits, &t.PoorPredicted, &t.FalseAlarms)
+	if err != nil {
+		return s, err
+	}
+	switch cv.Match {
+	case MatchBoth:
+		s.Total = t.N
+	case MatchAll:
+		s.Total = t.Days
+	case MatchMissingActual:
+		s.Total = t.Days - t.ActualN
+	case MatchMissingPrediction:
+		s.Total = t.Days - t.PredictedN
+	}
+	// The days missing a side have nothing to measure.
+	if cv.Match == MatchBoth || cv.Match == MatchAll {
+		s.Metrics = t.metrics()
+	}
+	return s, nil
+}
+
+// metrics computes the metrics from the sums; every ratio is nil when its denominator is 0.
+func (t statSums) metrics() Metrics {
+	ratio := func(num float64, den int64) *float64 {
+		if den == 0 {
+			return nil
+		}
+		r := num / float64(den)
+		return &r
+	}
+	pct := func(part, whole int64) *float64 { return ratio(100*float64(part), whole) }
+	m := Metrics{
+		N: t.N, MAE: ratio(t.SumAbs, t.N), Bias: ratio(t.SumErr, t.N),
+		MAPEN: t.MAPEN, MAPE: ratio(t.SumPct, t.MAPEN),
+		SkillN: t.SkillN, SkillMAE: ratio(t.SkillAbs, t.SkillN), PersistenceMAE: ratio(t.PersistAbs, t.SkillN),
+		BandN: t.BandN, BandAgreement: pct(t.BandAgree, t.BandN),
+		PoorActual: t.PoorActual, Hits: t.Hits, HitRate: pct(t.Hits, t.PoorActual),
+		PoorPredicted: t.PoorPredicted, FalseAlarms: t.FalseAlarms, FalseAlarmRate: pct(t.FalseAlarms, t.PoorPredicted),
+	}
+	if ms := ratio(t.SumSq, t.N); ms != nil {
+		r := math.Sqrt(*ms)
+		m.RMSE = &r
+	}
+	if m.SkillMAE != nil && *m.PersistenceMAE != 0 {
+		k := 1 - *m.SkillMAE / *m.PersistenceMAE
+		m.Skill = &k
+	}
+	return m
 }

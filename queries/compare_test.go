@@ -284,6 +284,12 @@ var compareViews = map[string]queries.View{
 	"nowhere":              {Locations: []string{"Nowhere"}},
 	"PM2.5 and PM10 from":  {Types: []string{"pm25", "pm10"}, From: day("2020-02-01")},
 	"Hyderabad PM2.5 till": {Locations: []string{"Hyderabad"}, Types: []string{"pm25"}, To: day("2020-01-09")},
+	// Whole months come from compare_months, the days around them from comparison_days.
+	"part, whole, part":    {From: day("2020-01-20"), To: day("2020-03-05")},
+	"one whole month":      {From: day("2020-02-01"), To: day("2020-02-29")},
+	"to a month's end":     {Types: []string{"pm25"}, From: day("2020-01-15"), To: day("2020-02-29")},
+	"from a month's start": {Locations: []string{"Delhi"}, From: day("2020-02-01"), To: day("2020-03-03")},
+	"till mid-month":       {To: day("2020-02-14")},
 }
 
 func TestCompareMetricsMatchIndependentComputation(t *testing.T) {
@@ -487,7 +493,7 @@ func TestCompareQueries(t *testing.T) {
 				t.Fatalf("sort %s match %s: %v", key, m, err)
 			}
 			sql, args, err := q.ToSql()
-			if err != nil || strings.Contains(sql, "?") || !strings.Contains(sql, "$2") || len(args) != 2 {
+			if err != nil || strings.Contains(sql, "?") || !strings.Contains(sql, "location = $1") || len(args) != 1 {
 				t.Fatalf("sort %s match %s: %s %v %v", key, m, sql, args, err)
 			}
 		}
@@ -511,16 +517,33 @@ func TestCompareQueries(t *testing.T) {
 			t.Errorf("%s is not valid", m)
 		}
 	}
-	// Each side is filtered before the join (so each can use its own index), and match=all is a full
-	// outer join.
-	q, _ := queries.CompareRowsQuery(queries.CompareView{View: queries.View{Types: []string{"pm25"}, Sort: "abs_error", Desc: true, Size: 25}, Match: queries.MatchAll})
-	sql, _, _ := q.ToSql()
-	for _, want := range []string{
-		"FROM (SELECT location, type, date, value FROM daily_historic_pollution WHERE (type = $1)) AS h FULL JOIN ( SELECT location, type, date, prediction FROM daily_prediction_pollution WHERE (type = $2) ) p USING (location, type, date)",
-		"ORDER BY abs_error DESC NULLS LAST, location DESC, type DESC, date DESC LIMIT 25 OFFSET 0",
+	// The rows come from the comparison table, a match is a condition on its sides, and a sort by a
+	// number reads that column's index (col DESC NULLS LAST, location DESC, type DESC, date DESC): forwards
+	// when descending, backwards (NULLS FIRST) when ascending over days that have no NULLs to place.
+	for _, c := range []struct {
+		cv   queries.CompareView
+		want string
+	}{
+		{queries.CompareView{View: queries.View{Types: []string{"pm25"}, Sort: "abs_error", Desc: true, Size: 25}, Match: queries.MatchAll},
+			"FROM comparison WHERE (type = $1) ORDER BY abs_error DESC NULLS LAST, location DESC, type DESC, date DESC LIMIT 25 OFFSET 0"},
+		{queries.CompareView{View: queries.View{Sort: "abs_error", Size: 25}, Match: queries.MatchBoth},
+			"FROM comparison WHERE (actual IS NOT NULL AND predicted IS NOT NULL) ORDER BY abs_error ASC NULLS FIRST, location ASC, type ASC, date ASC LIMIT 25 OFFSET 0"},
+		{queries.CompareView{View: queries.View{Sort: "abs_error", Size: 25}, Match: queries.MatchAll},
+			"ORDER BY abs_error ASC NULLS LAST, location ASC"},
+		{queries.CompareView{View: queries.View{Sort: "pct_error", Size: 25}, Match: queries.MatchBoth},
+			"ORDER BY pct_error ASC NULLS LAST, location ASC"},
+		{queries.CompareView{View: queries.View{Sort: "actual", Size: 25}, Match: queries.MatchMissingPrediction},
+			"FROM comparison WHERE predicted IS NULL ORDER BY actual ASC NULLS FIRST"},
+		{queries.CompareView{View: queries.View{Sort: "date", Desc: true, Size: 25}, Match: queries.MatchMissingActual},
+			"FROM comparison WHERE actual IS NULL ORDER BY date DESC, location DESC, type DESC LIMIT 25"},
 	} {
-		if !strings.Contains(sql, want) {
-			t.Errorf("sql\n%s\nlacks\n%s", sql, want)
+		q, err := queries.CompareRowsQuery(c.cv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sql, _, _ := q.ToSql()
+		if !strings.Contains(sql, c.want) {
+			t.Errorf("sql\n%s\nlacks\n%s", sql, c.want)
 		}
 	}
 }

@@ -1,0 +1,228 @@
+-- The comparison of measurements and predictions, kept on write so that it never has to join ten million
+-- rows on read:
+--
+--   comparison      one row per series and day that has a measurement, a prediction or both (the full
+--                   outer join of the two tables), with the previous day's measurement (the persistence
+--                   forecast) and the error columns generated from them, indexed for every sort of /compare;
+--   compare_months  per series and calendar month, the sufficient statistics of every metric (counts and
+--                   sums), so the metrics of whole months are a sum over at most one row per series and month;
+--   comparison_days the same statistics for one day (a view), for the days of a date range's partial months.
+--
+-- Statement-level triggers keep both exact for every writer (the importer, the ingest API, plain SQL). They
+-- recompute the rows a statement touched from the two tables, not by arithmetic on the old sums, so a
+-- correction or a deletion can never leave a drifted sum behind.
+
+-- aqdash_band(type, v) is a pollutant's National AQI band level, 0 (Good) to 5 (Severe), or NULL for a
+-- pollutant without bands. Its edges are those of queries.bandEdges, which draws the bands in Go;
+-- TestBandSQLAgreesWithGo checks that the two agree on every edge. A band is (previous edge, edge].
+CREATE FUNCTION aqdash_band(type text, v double precision) RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE type
+        WHEN 'pm25' THEN CASE WHEN v <= 30 THEN 0 WHEN v <= 60 THEN 1 WHEN v <= 90 THEN 2
+                              WHEN v <= 120 THEN 3 WHEN v <= 250 THEN 4 WHEN v IS NOT NULL THEN 5 END
+        WHEN 'pm10' THEN CASE WHEN v <= 50 THEN 0 WHEN v <= 100 THEN 1 WHEN v <= 250 THEN 2
+                              WHEN v <= 350 THEN 3 WHEN v <= 430 THEN 4 WHEN v IS NOT NULL THEN 5 END
+    END
+$$;
+
+CREATE TABLE comparison (
+    location  text NOT NULL,
+    type      text NOT NULL,
+    date      date NOT NULL,
+    actual    double precision,
+    predicted double precision,
+    -- prev is the measurement of the previous calendar day of the series: the persistence forecast.
+    prev      double precision,
+    error     double precision GENERATED ALWAYS AS (predicted - actual) STORED,
+    abs_error double precision GENERATED ALWAYS AS (abs(predicted - actual)) STORED,
+    pct_error double precision GENERATED ALWAYS AS (CASE WHEN actual > 0 THEN 100 * (predicted - actual) / actual END) STORED,
+    CHECK (actual IS NOT NULL OR predicted IS NOT NULL),
+    -- One series, any sort (WHERE location = $1 AND type = $2), and the location sort.
+    PRIMARY KEY (location, type, date)
+);
+
+-- comparison_days gives each row of the comparison as the statistics of one day, in compare_months' columns:
+-- each column is a count (0 or 1) or a term of a sum, NULL where the day does not take part.
+CREATE VIEW comparison_days AS
+SELECT location, type, date,
+       1                                                        AS days,
+       (actual IS NOT NULL)::int                                AS actual_n,
+       (predicted IS NOT NULL)::int                             AS predicted_n,
+       (error IS NOT NULL)::int                                 AS n,
+       abs_error                                                AS sum_abs,
+       error * error                                            AS sum_sq,
+       error                                                    AS sum_err,
+       (pct_error IS NOT NULL)::int                             AS mape_n,
+       abs(pct_error)                                           AS sum_pct,
+       (error IS NOT NULL AND prev IS NOT NULL)::int            AS skill_n,
+       CASE WHEN prev IS NOT NULL THEN abs_error END            AS skill_abs,
+       CASE WHEN error IS NOT NULL THEN abs(prev - actual) END  AS persist_abs,
+       (ab IS NOT NULL AND pb IS NOT NULL)::int                 AS band_n,
+       coalesce((ab = pb)::int, 0)                              AS band_agree,
+       coalesce((ab >= 3 AND pb IS NOT NULL)::int, 0)           AS poor_actual,
+       coalesce((ab >= 3 AND pb >= 3)::int, 0)                  AS hits,
+       coalesce((pb >= 3 AND ab IS NOT NULL)::int, 0)           AS poor_predicted,
+       coalesce((pb >= 3 AND ab < 3)::int, 0)                   AS false_alarms
+  FROM (SELECT c.*, aqdash_band(c.type, c.actual) AS ab, aqdash_band(c.type, c.predicted) AS pb FROM comparison c) AS c;
+
+CREATE TABLE compare_months (
+    location       text   NOT NULL,
+    type           text   NOT NULL,
+    month          date   NOT NULL CHECK (extract(day FROM month) = 1),
+    days           bigint NOT NULL,
+    actual_n       bigint NOT NULL,
+    predicted_n    bigint NOT NULL,
+    n              bigint NOT NULL,
+    sum_abs        double precision,
+    sum_sq         double precision,
+    sum_err        double precision,
+    mape_n         bigint NOT NULL,
+    sum_pct        double precision,
+    skill_n        bigint NOT NULL,
+    skill_abs      double precision,
+    persist_abs    double precision,
+    band_n         bigint NOT NULL,
+    band_agree     bigint NOT NULL,
+    poor_actual    bigint NOT NULL,
+    hits           bigint NOT NULL,
+    poor_predicted bigint NOT NULL,
+    false_alarms   bigint NOT NULL,
+    PRIMARY KEY (location, type, month)
+);
+
+-- aqdash_compare_month_sums(keys) is the SQL that sums comparison_days into compare_months rows for the
+-- months of the (location, type, date) keys the SQL text keys selects.
+CREATE FUNCTION aqdash_compare_month_sums(keys text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format(
+        'WITH b AS (SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k)
+         SELECT d.location, d.type, b.month, sum(days), sum(actual_n), sum(predicted_n), sum(n),
+                sum(sum_abs), sum(sum_sq), sum(sum_err), sum(mape_n), sum(sum_pct),
+                sum(skill_n), sum(skill_abs), sum(persist_abs),
+                sum(band_n), sum(band_agree), sum(poor_actual), sum(hits), sum(poor_predicted), sum(false_alarms)
+           FROM b JOIN comparison_days d
+             ON d.location = b.location AND d.type = b.type
+            AND d.date >= b.month AND d.date < (b.month + interval ''1 month'')::date
+          GROUP BY d.location, d.type, b.month', keys)
+$$;
+
+-- aqdash_compare_changed(tbl) runs once per statement and event on either table. A measurement is also
+-- the persistence forecast of the next day, so a change of the measurements touches that day too.
+CREATE FUNCTION aqdash_compare_changed() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+DECLARE
+    keys text;
+BEGIN
+    -- Writers refresh the comparison one at a time, each until it commits: a writer of measurements and
+    -- a writer of predictions for the same day would otherwise each miss the other's uncommitted side.
+    -- Each statement below takes a fresh snapshot (READ COMMITTED), so it sees what the last one committed.
+    PERFORM pg_advisory_xact_lock(hashtext('aqdash_comparison'));
+    IF TG_OP = 'TRUNCATE' THEN
+        PERFORM aqdash_compare_rebuild();
+        RETURN NULL;
+    END IF;
+    keys := CASE TG_OP
+        WHEN 'INSERT' THEN 'SELECT location, type, date FROM aqdash_cmp_new'
+        WHEN 'DELETE' THEN 'SELECT location, type, date FROM aqdash_cmp_old'
+        ELSE 'SELECT location, type, date FROM aqdash_cmp_new UNION ALL SELECT location, type, date FROM aqdash_cmp_old'
+    END;
+    IF TG_ARGV[0] = 'historic' THEN
+        keys := 'SELECT t.location, t.type, d.date FROM (' || keys || ') AS t,
+                 LATERAL (VALUES (t.date), (t.date + 1)) AS d (date)';
+    END IF;
+    -- Rewrite the comparison rows of the touched keys from the two tables (transition tables are visible
+    -- only here, in the trigger's own function), then the months they fall in.
+    EXECUTE format(
+        'WITH k AS (SELECT DISTINCT location, type, date FROM (%s) AS t)
+         DELETE FROM comparison c USING k
+          WHERE c.location = k.location AND c.type = k.type AND c.date = k.date
+            AND NOT EXISTS (SELECT 1 FROM daily_historic_pollution h WHERE (h.location, h.type, h.date) = (k.location, k.type, k.date))
+            AND NOT EXISTS (SELECT 1 FROM daily_prediction_pollution p WHERE (p.location, p.type, p.date) = (k.location, k.type, k.date))',
+        keys);
+    EXECUTE format(
+        'WITH k AS (SELECT DISTINCT location, type, date FROM (%s) AS t)
+         INSERT INTO comparison AS c (location, type, date, actual, predicted, prev)
+         SELECT k.location, k.type, k.date, h.value, p.prediction, hp.value
+           FROM k
+           LEFT JOIN daily_historic_pollution h ON (h.location, h.type, h.date) = (k.location, k.type, k.date)
+           LEFT JOIN daily_prediction_pollution p ON (p.location, p.type, p.date) = (k.location, k.type, k.date)
+           LEFT JOIN daily_historic_pollution hp ON (hp.location, hp.type, hp.date) = (k.location, k.type, k.date - 1)
+          WHERE h.value IS NOT NULL OR p.prediction IS NOT NULL
+             ON CONFLICT (location, type, date) DO UPDATE
+            SET actual = EXCLUDED.actual, predicted = EXCLUDED.predicted, prev = EXCLUDED.prev
+          WHERE (c.actual, c.predicted, c.prev) IS DISTINCT FROM (EXCLUDED.actual, EXCLUDED.predicted, EXCLUDED.prev)',
+        keys);
+    EXECUTE format(
+        'DELETE FROM compare_months m
+          USING (SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k) AS b
+          WHERE m.location = b.location AND m.type = b.type AND m.month = b.month',
+        keys);
+    EXECUTE 'INSERT INTO compare_months ' || aqdash_compare_month_sums(keys);
+    RETURN NULL;
+END
+$$;
+
+-- aqdash_compare_rebuild() computes the comparison and its months from scratch: on creation and after a
+-- TRUNCATE.
+CREATE FUNCTION aqdash_compare_rebuild() RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    TRUNCATE comparison, compare_months;
+    -- prev: the previous row of the series is the previous calendar day, and it has a measurement.
+    INSERT INTO comparison (location, type, date, actual, predicted, prev)
+    SELECT location, type, date, h.value, p.prediction,
+           CASE WHEN lag(h.date) OVER w = date - 1 THEN lag(h.value) OVER w END
+      FROM daily_historic_pollution h FULL JOIN daily_prediction_pollution p USING (location, type, date)
+    WINDOW w AS (PARTITION BY location, type ORDER BY date);
+    EXECUTE 'INSERT INTO compare_months ' || aqdash_compare_month_sums('SELECT location, type, date FROM comparison');
+END
+$$;
+
+SELECT aqdash_compare_rebuild();
+
+-- The sorts of /compare over every series, each column in the order the page asks for by default
+-- (largest first, days missing a side last), so that one index scan serves a page in either direction.
+CREATE INDEX comparison_date_idx ON comparison (date, location, type);
+CREATE INDEX comparison_type_idx ON comparison (type, location, date);
+CREATE INDEX comparison_actual_idx ON comparison (actual DESC NULLS LAST, location DESC, type DESC, date DESC);
+CREATE INDEX comparison_predicted_idx ON comparison (predicted DESC NULLS LAST, location DESC, type DESC, date DESC);
+CREATE INDEX comparison_error_idx ON comparison (error DESC NULLS LAST, location DESC, type DESC, date DESC);
+CREATE INDEX comparison_abs_error_idx ON comparison (abs_error DESC NULLS LAST, location DESC, type DESC, date DESC);
+CREATE INDEX comparison_pct_error_idx ON comparison (pct_error DESC NULLS LAST, location DESC, type DESC, date DESC);
+ANALYZE comparison;
+ANALYZE compare_months;
+
+CREATE TRIGGER aqdash_compare_insert AFTER INSERT ON daily_historic_pollution
+    REFERENCING NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
+CREATE TRIGGER aqdash_compare_update AFTER UPDATE ON daily_historic_pollution
+    REFERENCING OLD TABLE AS aqdash_cmp_old NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
+CREATE TRIGGER aqdash_compare_delete AFTER DELETE ON daily_historic_pollution
+    REFERENCING OLD TABLE AS aqdash_cmp_old FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
+CREATE TRIGGER aqdash_compare_truncate AFTER TRUNCATE ON daily_historic_pollution
+    FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
+
+CREATE TRIGGER aqdash_compare_insert AFTER INSERT ON daily_prediction_pollution
+    REFERENCING NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('predictions');
+CREATE TRIGGER aqdash_compare_update AFTER UPDATE ON daily_prediction_pollution
+    REFERENCING OLD TABLE AS aqdash_cmp_old NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('predictions');
+CREATE TRIGGER aqdash_compare_delete AFTER DELETE ON daily_prediction_pollution
+    REFERENCING OLD TABLE AS aqdash_cmp_old FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('predictions');
+CREATE TRIGGER aqdash_compare_truncate AFTER TRUNCATE ON daily_prediction_pollution
+    FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('predictions');
+
+-- A date range over one pollutant sorted by value (WHERE type = $1 AND date BETWEEN ... ORDER BY value,
+-- location, date): the pollutant's rows in value order, the dates checked in the index.
+CREATE INDEX daily_historic_pollution_type_value_idx ON daily_historic_pollution (type, value, location, date);
+CREATE INDEX daily_prediction_pollution_type_value_idx ON daily_prediction_pollution (type, prediction, location, date);
+
+---- create above / drop below ----
+
+DROP INDEX daily_prediction_pollution_type_value_idx;
+DROP INDEX daily_historic_pollution_type_value_idx;
+DROP FUNCTION aqdash_compare_changed() CASCADE;
+DROP FUNCTION aqdash_compare_rebuild();
+DROP FUNCTION aqdash_compare_month_sums(text);
+DROP TABLE compare_months;
+DROP VIEW comparison_days;
+DROP TABLE comparison;
+DROP FUNCTION aqdash_band(text, double precision);
