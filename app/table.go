@@ -83,76 +83,86 @@ type column struct {
 
 // showTable is the measurements or predictions table: one page of rows, sorted and filtered.
 func (s *server) showTable(t queries.Table) fiber.Handler {
-	path := "/" + t.Key
 	return func(c *fiber.Ctx) error {
 		v, err := parseView(c, t)
 		if err != nil {
 			return err
 		}
-		ctx, cancel := s.queryContext(c)
-		defer cancel()
-		count, err := queries.CountView(ctx, s.db, t, v)
+		p, err := s.tablePage(c, t, v)
 		if err != nil {
 			return err
-		}
-		total := count.N
-		if !count.Estimated {
-			v.Total = total // lets a deep page be read from the nearer end
-		}
-		rows, err := queries.ListRows(ctx, s.db, t, v)
-		if err != nil {
-			return err
-		}
-		locs, types, err := s.listOptions(ctx)
-		if err != nil {
-			return err
-		}
-		p := tablePage{
-			Table: t, View: v, Rows: rows, Total: total, Estimated: count.Estimated,
-			Pages:        pages(total, v.Size),
-			Describe:     describe(v),
-			viewControls: newViewControls(path, v, locs, types),
-		}
-		p.SelfURL = viewURL(path, v)
-		title := t.Title
-		if p.Describe != "" {
-			title += " · " + p.Describe
-		}
-		p.pageData = s.newPage(c, title)
-		p.Columns = tableColumns(path, t, v, p.SingleType)
-		at := func(page int64) string {
-			w := v
-			w.Page, w.After, w.Before = int(page), nil, nil
-			return viewURL(path, w)
-		}
-		if v.Page > 1 {
-			p.FirstURL = at(1)
-			p.PrevURL = p.FirstURL
-			if v.Page > 2 && len(rows) > 0 {
-				// Previous and next seek from this page's first or last row: as fast on page 100,000 as on page 2.
-				w := v
-				w.Page, w.After, w.Before = v.Page-1, nil, queries.CursorOf(rows[0])
-				p.PrevURL = viewURL(path, w)
-			} else if v.Page > 2 {
-				p.PrevURL = at(min(int64(v.Page-1), p.Pages))
-			}
-		}
-		if int64(v.Page) < p.Pages && len(rows) == v.Size {
-			w := v
-			w.Page, w.After, w.Before = v.Page+1, queries.CursorOf(rows[len(rows)-1]), nil
-			p.NextURL = viewURL(path, w)
-			p.LastURL = at(p.Pages)
-		}
-		all := v // the CSV holds every page
-		all.Page, all.Size, all.After, all.Before = 1, queries.DefaultSize, nil, nil
-		p.CSVURL = viewURL(path+".csv", all)
-		p.JSONURL = viewURL(path+".json", v)
-		if count.Estimated {
-			p.CountURL = viewURL(path+"/count", v)
 		}
 		pushCanonical(c, p.SelfURL)
 		return s.render(c, fiber.StatusOK, "pages/table", "partials/table", p)
 	}
+}
+
+// tablePage runs a table view's queries (its count, its page of rows, the filter choices) and builds its
+// page data.
+func (s *server) tablePage(c *fiber.Ctx, t queries.Table, v queries.View) (tablePage, error) {
+	path := "/" + t.Key
+	ctx, cancel := s.queryContext(c)
+	defer cancel()
+	count, err := queries.CountView(ctx, s.db, t, v)
+	if err != nil {
+		return tablePage{}, err
+	}
+	total := count.N
+	if !count.Estimated {
+		v.Total = total // lets a deep page be read from the nearer end
+	}
+	rows, err := queries.ListRows(ctx, s.db, t, v)
+	if err != nil {
+		return tablePage{}, err
+	}
+	locs, types, err := s.listOptions(ctx)
+	if err != nil {
+		return tablePage{}, err
+	}
+	p := tablePage{
+		Table: t, View: v, Rows: rows, Total: total, Estimated: count.Estimated,
+		Pages:        pages(total, v.Size),
+		Describe:     describe(v),
+		viewControls: newViewControls(path, v, locs, types),
+	}
+	p.SelfURL = viewURL(path, v)
+	title := t.Title
+	if p.Describe != "" {
+		title += " · " + p.Describe
+	}
+	p.pageData = s.newPage(c, title)
+	p.Columns = tableColumns(path, t, v, p.SingleType)
+	at := func(page int64) string {
+		w := v
+		w.Page, w.After, w.Before = int(page), nil, nil
+		return viewURL(path, w)
+	}
+	if v.Page > 1 {
+		p.FirstURL = at(1)
+		p.PrevURL = p.FirstURL
+		if v.Page > 2 && len(rows) > 0 {
+			// Previous and next seek from this page's first or last row: as fast on page 100,000 as on page 2.
+			w := v
+			w.Page, w.After, w.Before = v.Page-1, nil, queries.CursorOf(rows[0])
+			p.PrevURL = viewURL(path, w)
+		} else if v.Page > 2 {
+			p.PrevURL = at(min(int64(v.Page-1), p.Pages))
+		}
+	}
+	if int64(v.Page) < p.Pages && len(rows) == v.Size {
+		w := v
+		w.Page, w.After, w.Before = v.Page+1, queries.CursorOf(rows[len(rows)-1]), nil
+		p.NextURL = viewURL(path, w)
+		p.LastURL = at(p.Pages)
+	}
+	all := v // the CSV holds every page
+	all.Page, all.Size, all.After, all.Before = 1, queries.DefaultSize, nil, nil
+	p.CSVURL = viewURL(path+".csv", all)
+	p.JSONURL = viewURL(path+".json", v)
+	if count.Estimated {
+		p.CountURL = viewURL(path+"/count", v)
+	}
+	return p, nil
 }
 
 // pages is the number of pages of total rows, at least 1.

@@ -236,8 +236,8 @@ type CompareSummary struct {
 	Metrics
 }
 
-// statColumns are the sufficient statistics of the metrics, the columns of compare_months and of the
-// comparison_days view (migration 004 says what each counts or sums). Every metric is a ratio of their
+// statColumns are the sufficient statistics of the metrics, the columns of compare_series, compare_months
+// and the comparison_days view (migration 004 says what each counts or sums). Every metric is a ratio of their
 // sums, so the metrics of any set of days are the sums over its whole months and its single days.
 var statColumns = []string{
 	"days", "actual_n", "predicted_n", "n", "sum_abs", "sum_sq", "sum_err", "mape_n", "sum_pct",
@@ -278,10 +278,10 @@ func monthSpan(from, to time.Time) (first, end time.Time, ok bool) {
 	return first, end, ok
 }
 
-// CompareSummaryQuery builds the query behind Summarize: the statistics summed over the view's whole
-// months (compare_months, one row per series and month) and over its remaining days (comparison_days, at
-// most two partial months per series). The metrics over every series are then a sum over a few hundred
-// thousand rows at most, whatever the size of the tables.
+// CompareSummaryQuery builds the query behind Summarize: the statistics summed over the view's series
+// (compare_series) when it has no dates, else over its whole months (compare_months, one row per series
+// and month) and its remaining days (comparison_days, at most two partial months per series). The metrics
+// over every series are then a sum over one row per series, whatever the size of the tables.
 func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if _, err := matchWhere(cv.Match); err != nil {
 		return sq.SelectBuilder{}, err
@@ -292,7 +292,10 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 	}
 	var parts []sq.SelectBuilder
 	first, end, whole := monthSpan(cv.From, cv.To)
-	if whole {
+	switch {
+	case cv.From.IsZero() && cv.To.IsZero():
+		parts = append(parts, part("compare_series"))
+	case whole:
 		q := part("compare_months")
 		if !first.IsZero() {
 			q = q.Where(sq.GtOrEq{"month": first})
@@ -307,7 +310,7 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 		if !cv.To.IsZero() && !end.After(cv.To) {
 			parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": end}).Where(sq.LtOrEq{"date": cv.To}))
 		}
-	} else {
+	default:
 		parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": cv.From}).Where(sq.LtOrEq{"date": cv.To}))
 	}
 	union := parts[0]

@@ -13,7 +13,7 @@ import (
 	"github.com/aqdash/aqdash/queries/dbtest"
 )
 
-// comparisonSnapshot reads the comparison table and its months whole, numbers rounded to 9 places (sums
+// comparisonSnapshot reads the comparison table, its months and its series whole, numbers rounded to 9 places (sums
 // over the same days may be added in another order).
 func comparisonSnapshot(t *testing.T, db queries.DB) string {
 	t.Helper()
@@ -26,6 +26,10 @@ func comparisonSnapshot(t *testing.T, db queries.DB) string {
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
 		   FROM compare_months ORDER BY location, type, month`,
+		`SELECT location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
+		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
+		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
+		   FROM compare_series ORDER BY location, type`,
 	} {
 		rows, err := db.Query(context.Background(), sql)
 		if err != nil {

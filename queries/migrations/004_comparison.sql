@@ -6,6 +6,7 @@
 --                   forecast) and the error columns generated from them, indexed for every sort of /compare;
 --   compare_months  per series and calendar month, the sufficient statistics of every metric (counts and
 --                   sums), so the metrics of whole months are a sum over at most one row per series and month;
+--   compare_series  the same per series, all months summed: the metrics of views without dates;
 --   comparison_days the same statistics for one day (a view), for the days of a date range's partial months.
 --
 -- Statement-level triggers keep both exact for every writer (the importer, the ingest API, plain SQL). They
@@ -90,20 +91,46 @@ CREATE TABLE compare_months (
     PRIMARY KEY (location, type, month)
 );
 
--- aqdash_compare_month_sums(keys) is the SQL that sums comparison_days into compare_months rows for the
--- months of the (location, type, date) keys the SQL text keys selects.
-CREATE FUNCTION aqdash_compare_month_sums(keys text) RETURNS text
+CREATE TABLE compare_series (LIKE compare_months, PRIMARY KEY (location, type));
+ALTER TABLE compare_series DROP COLUMN month;
+
+-- aqdash_compare_sums() lists the sums of every statistic, in the tables' column order.
+CREATE FUNCTION aqdash_compare_sums() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT format(
-        'WITH b AS (SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k)
-         SELECT d.location, d.type, b.month, sum(days), sum(actual_n), sum(predicted_n), sum(n),
-                sum(sum_abs), sum(sum_sq), sum(sum_err), sum(mape_n), sum(sum_pct),
-                sum(skill_n), sum(skill_abs), sum(persist_abs),
-                sum(band_n), sum(band_agree), sum(poor_actual), sum(hits), sum(poor_predicted), sum(false_alarms)
-           FROM b JOIN comparison_days d
-             ON d.location = b.location AND d.type = b.type
-            AND d.date >= b.month AND d.date < (b.month + interval ''1 month'')::date
-          GROUP BY d.location, d.type, b.month', keys)
+    SELECT 'sum(days), sum(actual_n), sum(predicted_n), sum(n), sum(sum_abs), sum(sum_sq), sum(sum_err),
+            sum(mape_n), sum(sum_pct), sum(skill_n), sum(skill_abs), sum(persist_abs), sum(band_n), sum(band_agree),
+            sum(poor_actual), sum(hits), sum(poor_predicted), sum(false_alarms)'
+$$;
+
+-- aqdash_compare_months(keys) is the SQL that makes the temporary table aqdash_months: the months
+-- (location, type, month) of the (location, type, date) keys that the SQL text keys selects.
+CREATE FUNCTION aqdash_compare_months(keys text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT format('CREATE TEMP TABLE aqdash_months ON COMMIT DROP AS
+                   SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k', keys)
+$$;
+
+-- aqdash_compare_summarize() rewrites compare_months for the months in aqdash_months, and compare_series
+-- for their series, from the comparison, and drops aqdash_months.
+CREATE FUNCTION aqdash_compare_summarize() RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    DELETE FROM compare_months m USING aqdash_months b
+     WHERE m.location = b.location AND m.type = b.type AND m.month = b.month;
+    EXECUTE 'INSERT INTO compare_months
+             SELECT d.location, d.type, b.month, ' || aqdash_compare_sums() || '
+               FROM aqdash_months b JOIN comparison_days d
+                 ON d.location = b.location AND d.type = b.type
+                AND d.date >= b.month AND d.date < (b.month + interval ''1 month'')::date
+              GROUP BY d.location, d.type, b.month';
+    DELETE FROM compare_series s USING (SELECT DISTINCT location, type FROM aqdash_months) b
+     WHERE s.location = b.location AND s.type = b.type;
+    EXECUTE 'INSERT INTO compare_series
+             SELECT m.location, m.type, ' || aqdash_compare_sums() || '
+               FROM (SELECT DISTINCT location, type FROM aqdash_months) b JOIN compare_months m USING (location, type)
+              GROUP BY m.location, m.type';
+    DROP TABLE aqdash_months;
+END
 $$;
 
 -- aqdash_compare_changed(tbl) runs once per statement and event on either table. A measurement is also
@@ -130,8 +157,8 @@ BEGIN
         keys := 'SELECT t.location, t.type, d.date FROM (' || keys || ') AS t,
                  LATERAL (VALUES (t.date), (t.date + 1)) AS d (date)';
     END IF;
-    -- Rewrite the comparison rows of the touched keys from the two tables (transition tables are visible
-    -- only here, in the trigger's own function), then the months they fall in.
+    -- Rewrite the comparison rows of the touched keys from the two tables, then the months they fall in.
+    -- Transition tables are visible only here, in the trigger's own function: what reads them runs here.
     EXECUTE format(
         'WITH k AS (SELECT DISTINCT location, type, date FROM (%s) AS t)
          DELETE FROM comparison c USING k
@@ -152,12 +179,8 @@ BEGIN
             SET actual = EXCLUDED.actual, predicted = EXCLUDED.predicted, prev = EXCLUDED.prev
           WHERE (c.actual, c.predicted, c.prev) IS DISTINCT FROM (EXCLUDED.actual, EXCLUDED.predicted, EXCLUDED.prev)',
         keys);
-    EXECUTE format(
-        'DELETE FROM compare_months m
-          USING (SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k) AS b
-          WHERE m.location = b.location AND m.type = b.type AND m.month = b.month',
-        keys);
-    EXECUTE 'INSERT INTO compare_months ' || aqdash_compare_month_sums(keys);
+    EXECUTE aqdash_compare_months(keys);
+    PERFORM aqdash_compare_summarize();
     RETURN NULL;
 END
 $$;
@@ -167,14 +190,15 @@ $$;
 CREATE FUNCTION aqdash_compare_rebuild() RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    TRUNCATE comparison, compare_months;
+    TRUNCATE comparison, compare_months, compare_series;
     -- prev: the previous row of the series is the previous calendar day, and it has a measurement.
     INSERT INTO comparison (location, type, date, actual, predicted, prev)
     SELECT location, type, date, h.value, p.prediction,
            CASE WHEN lag(h.date) OVER w = date - 1 THEN lag(h.value) OVER w END
       FROM daily_historic_pollution h FULL JOIN daily_prediction_pollution p USING (location, type, date)
     WINDOW w AS (PARTITION BY location, type ORDER BY date);
-    EXECUTE 'INSERT INTO compare_months ' || aqdash_compare_month_sums('SELECT location, type, date FROM comparison');
+    EXECUTE aqdash_compare_months('SELECT location, type, date FROM comparison');
+    PERFORM aqdash_compare_summarize();
 END
 $$;
 
@@ -191,6 +215,7 @@ CREATE INDEX comparison_abs_error_idx ON comparison (abs_error DESC NULLS LAST, 
 CREATE INDEX comparison_pct_error_idx ON comparison (pct_error DESC NULLS LAST, location DESC, type DESC, date DESC);
 ANALYZE comparison;
 ANALYZE compare_months;
+ANALYZE compare_series;
 
 CREATE TRIGGER aqdash_compare_insert AFTER INSERT ON daily_historic_pollution
     REFERENCING NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
@@ -221,7 +246,10 @@ DROP INDEX daily_prediction_pollution_type_value_idx;
 DROP INDEX daily_historic_pollution_type_value_idx;
 DROP FUNCTION aqdash_compare_changed() CASCADE;
 DROP FUNCTION aqdash_compare_rebuild();
-DROP FUNCTION aqdash_compare_month_sums(text);
+DROP FUNCTION aqdash_compare_summarize();
+DROP FUNCTION aqdash_compare_months(text);
+DROP FUNCTION aqdash_compare_sums();
+DROP TABLE compare_series;
 DROP TABLE compare_months;
 DROP VIEW comparison_days;
 DROP TABLE comparison;
