@@ -93,10 +93,10 @@ type chartBucket struct {
 	hasA, hasP   bool
 }
 
-// buildChart computes the chart of one series (rows of a MatchAll comparison of one location and
-// pollutant, in date order) over [from, to]; a zero bound means the series' first or last day. It returns
+// buildChart computes the chart of one series (its days with either side, in date order; see
+// queries.SeriesPoints) over [from, to]; a zero bound means the series' first or last day. It returns
 // nil when there is nothing to draw.
-func buildChart(location, typ string, from, to time.Time, rows []queries.CompareRow) *chart {
+func buildChart(location, typ string, from, to time.Time, rows []queries.Point) *chart {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -251,7 +251,7 @@ func unitSuffix(typ string) string {
 // bucketize groups the rows into one bucket per day, week (Monday to Sunday) or calendar month, each
 // holding the mean of the measurements and the mean of the predictions of its days in [start, end].
 // Only buckets with data are returned, in order; index numbers them so gaps show.
-func bucketize(step chartStep, start, end time.Time, rows []queries.CompareRow) []chartBucket {
+func bucketize(step chartStep, start, end time.Time, rows []queries.Point) []chartBucket {
 	last := dayIndex(start, end)
 	var out []chartBucket
 	for _, r := range rows {

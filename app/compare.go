@@ -203,15 +203,8 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ChartNote = "Choose a pollutant to see its chart."
 	default:
 		loc, typ := v.Locations[0], v.Types[0]
-		series := queries.CompareView{
-			View:  queries.View{Locations: []string{loc}, Types: []string{typ}, From: v.From, To: v.To, Sort: "date"},
-			Match: queries.MatchAll,
-		}
-		var points []queries.CompareRow
-		if err := queries.EachCompareRow(ctx, s.db, series, func(r queries.CompareRow) error {
-			points = append(points, r)
-			return nil
-		}); err != nil {
+		points, err := queries.SeriesPoints(ctx, s.db, loc, typ, v.From, v.To)
+		if err != nil {
 			return p, err
 		}
 		p.Chart = buildChart(loc, typ, v.From, v.To, points)

@@ -284,10 +284,10 @@ func TestDashboard(t *testing.T) {
 
 // dailyRows makes a chart's input: one row per day from d0, with a measurement and prediction unless the
 // day is in skipA or skipP.
-func dailyRows(d0 time.Time, days int, skipA, skipP map[int]bool) []queries.CompareRow {
-	var out []queries.CompareRow
+func dailyRows(d0 time.Time, days int, skipA, skipP map[int]bool) []queries.Point {
+	var out []queries.Point
 	for i := range days {
-		r := queries.CompareRow{Date: d0.AddDate(0, 0, i), Location: "X", Type: "pm25"}
+		r := queries.Point{Date: d0.AddDate(0, 0, i)}
 		a, p := 20+float64(i%50), 25+float64(i%40)
 		if !skipA[i] {
 			r.Actual = &a

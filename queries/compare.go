@@ -9,6 +9,7 @@ import (
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 // Match says which days a comparison lists.
@@ -390,4 +391,49 @@ func (t statSums) metrics() Metrics {
 		m.Skill = &k
 	}
 	return m
+}
+
+// Point is one day of one series, as a chart draws it: the measurement and the prediction, nil when the
+// day lacks that side.
+type Point struct {
+	Date              time.Time
+	Actual, Predicted *float64
+}
+
+// SeriesPoints returns every day of one series within [from, to] (a zero bound is open) that has either
+// side, in date order: the chart's data, read through the comparison's primary key. It scans into values,
+// not one allocation per number, as a chart reads thousands of days per request.
+func SeriesPoints(ctx context.Context, db DB, location, typ string, from, to time.Time) ([]Point, error) {
+	v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
+	sql, args, err := psql.Select("date", "actual", "predicted").From("comparison").Where(v.where()).OrderBy("date").ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	var (
+		out    []Point
+		date   time.Time
+		a, p   pgtype.Float8
+		values []float64
+	)
+	_, err = pgx.ForEachRow(rows, []any{&date, &a, &p}, func() error {
+		if cap(values)-len(values) < 2 {
+			values = make([]float64, 0, 512)
+		}
+		pt := Point{Date: date}
+		if a.Valid {
+			values = append(values, a.Float64)
+			pt.Actual = &values[len(values)-1]
+		}
+		if p.Valid {
+			values = append(values, p.Float64)
+			pt.Predicted = &values[len(values)-1]
+		}
+		out = append(out, pt)
+		return nil
+	})
+	return out, err
 }

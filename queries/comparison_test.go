@@ -3,6 +3,7 @@ package queries_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,30 @@ func TestComparisonConcurrentWriters(t *testing.T) {
 	var months int
 	if err := db.QueryRow(ctx, "SELECT n FROM compare_months WHERE location = 'Agra'").Scan(&months); err != nil || months != 1 {
 		t.Fatalf("compare_months n = %d (%v)", months, err)
+	}
+}
+
+// TestSeriesPoints: a chart's days are the series' days with either side, in date order, with the
+// values of each side and nil for a missing one.
+func TestSeriesPoints(t *testing.T) {
+	db := dbtest.NewPool(t)
+	d := compareFixture()
+	d.load(t, db)
+	for _, c := range []struct{ from, to time.Time }{{}, {day("2020-01-05"), day("2020-02-10")}, {day("2020-03-01"), time.Time{}}} {
+		got, err := queries.SeriesPoints(context.Background(), db, "Hyderabad", "pm25", c.from, c.to)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := d.expected(queries.CompareView{View: queries.View{Locations: []string{"Hyderabad"}, Types: []string{"pm25"}, From: c.from, To: c.to}, Match: queries.MatchAll})
+		slices.SortFunc(want, func(a, b queries.CompareRow) int { return a.Date.Compare(b.Date) })
+		if len(got) != len(want) || len(got) < 5 {
+			t.Fatalf("%v–%v: %d points, want %d", c.from, c.to, len(got), len(want))
+		}
+		for i, w := range want {
+			g := got[i]
+			if !g.Date.Equal(w.Date) || fmtOpt(g.Actual) != fmtOpt(w.Actual) || fmtOpt(g.Predicted) != fmtOpt(w.Predicted) {
+				t.Fatalf("point %d = %v %s %s, want %v %s %s", i, g.Date, fmtOpt(g.Actual), fmtOpt(g.Predicted), w.Date, fmtOpt(w.Actual), fmtOpt(w.Predicted))
+			}
+		}
 	}
 }
