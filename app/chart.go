@@ -81,6 +81,21 @@ const (
 
 func (s chartStep) noun() string { return [...]string{"day", "week", "month"}[s] }
 
+// unit is the step's name among queries.ChartUnits.
+func (s chartStep) unit() string { return queries.ChartUnits[s] }
+
+// chartStepFor chooses how to draw the days from start to end: one point per day when they fit the
+// plot's pixels, else weekly means, else monthly means.
+func chartStepFor(start, end time.Time) chartStep {
+	switch {
+	case dayIndex(start, end)+1 <= plotWidth:
+		return stepDay
+	case dayIndex(monday(start), monday(end))/7+1 <= plotWidth:
+		return stepWeek
+	}
+	return stepMonth
+}
+
 // chartBucket is one point's worth of days.
 type chartBucket struct {
 	// lo and hi are the first and last day of the bucket inside the chart's range, as day offsets from
@@ -93,28 +108,14 @@ type chartBucket struct {
 	hasA, hasP   bool
 }
 
-// buildChart computes the chart of one series (its days with either side, in date order; see
-// queries.SeriesPoints) over [from, to]; a zero bound means the series' first or last day. It returns
-// nil when there is nothing to draw.
-func buildChart(location, typ string, from, to time.Time, rows []queries.Point) *chart {
+// buildChart computes the chart of one series over the days from start to end, drawn by step, from its
+// buckets (queries.SeriesBuckets of that range and step's unit). It returns nil when there is nothing to
+// draw.
+func buildChart(location, typ string, start, end time.Time, step chartStep, rows []queries.Bucket) *chart {
 	if len(rows) == 0 {
 		return nil
 	}
-	start, end := from, to
-	if start.IsZero() {
-		start = rows[0].Date
-	}
-	if end.IsZero() {
-		end = rows[len(rows)-1].Date
-	}
 	days := dayIndex(start, end) + 1
-	step := stepDay
-	if days > plotWidth {
-		step = stepWeek
-		if dayIndex(monday(start), monday(end))/7+1 > plotWidth {
-			step = stepMonth
-		}
-	}
 	buckets := bucketize(step, start, end, rows)
 
 	// The y axis starts at 0 and ends at a round number above the highest point.
@@ -174,13 +175,18 @@ func buildChart(location, typ string, from, to time.Time, rows []queries.Point) 
 		case 1:
 			line.Dots = append(line.Dots, run[0])
 		default:
+			var b []byte
 			for i, d := range run {
+				cmd := byte('L') // line to
 				if i == 0 {
-					fmt.Fprintf(path, "M%.1f %.1f", d.X, d.Y)
-				} else {
-					fmt.Fprintf(path, "L%.1f %.1f", d.X, d.Y)
+					cmd = 'M' // move to
 				}
+				b = append(b, cmd)
+				b = strconv.AppendFloat(b, d.X, 'f', 1, 64)
+				b = append(b, ' ')
+				b = strconv.AppendFloat(b, d.Y, 'f', 1, 64)
 			}
+			path.Write(b)
 		}
 	}
 	prev := -2
@@ -215,12 +221,8 @@ func buildChart(location, typ string, from, to time.Time, rows []queries.Point) 
 
 	measured, predicted := 0, 0
 	for _, r := range rows {
-		if r.Actual != nil {
-			measured++
-		}
-		if r.Predicted != nil {
-			predicted++
-		}
+		measured += r.Actual
+		predicted += r.Predicted
 	}
 	const f = "2 Jan 2006"
 	what := location + " · " + pollutantLabel(typ)
@@ -248,51 +250,33 @@ func unitSuffix(typ string) string {
 	return ""
 }
 
-// bucketize groups the rows into one bucket per day, week (Monday to Sunday) or calendar month, each
-// holding the mean of the measurements and the mean of the predictions of its days in [start, end].
-// Only buckets with data are returned, in order; index numbers them so gaps show.
-func bucketize(step chartStep, start, end time.Time, rows []queries.Point) []chartBucket {
+// bucketize places the buckets of one series (one per day, week or calendar month, in order, as
+// queries.SeriesBuckets returns them) on the chart's days from start to end: each gets its index among all
+// the range's buckets (so gaps show), its first and last day inside the range, and its means.
+func bucketize(step chartStep, start, end time.Time, rows []queries.Bucket) []chartBucket {
 	last := dayIndex(start, end)
-	var out []chartBucket
+	out := make([]chartBucket, 0, len(rows))
 	for _, r := range rows {
-		d := dayIndex(start, r.Date)
-		if d < 0 || d > last {
-			continue
-		}
 		var idx int
-		var first, lastDay time.Time
+		lastDay := r.Start
 		switch step {
 		case stepDay:
-			idx, first, lastDay = d, r.Date, r.Date
+			idx = dayIndex(start, r.Start)
 		case stepWeek:
-			first = monday(r.Date)
-			idx, lastDay = dayIndex(monday(start), first)/7, first.AddDate(0, 0, 6)
+			idx, lastDay = dayIndex(monday(start), r.Start)/7, r.Start.AddDate(0, 0, 6)
 		case stepMonth:
-			first = time.Date(r.Date.Year(), r.Date.Month(), 1, 0, 0, 0, 0, time.UTC)
-			idx = (r.Date.Year()-start.Year())*12 + int(r.Date.Month()) - int(start.Month())
-			lastDay = first.AddDate(0, 1, -1)
+			idx = (r.Start.Year()-start.Year())*12 + int(r.Start.Month()) - int(start.Month())
+			lastDay = r.Start.AddDate(0, 1, -1)
 		}
-		if n := len(out); n == 0 || out[n-1].index != idx {
-			out = append(out, chartBucket{index: idx, lo: max(0, dayIndex(start, first)), hi: min(last, dayIndex(start, lastDay))})
-		}
-		b := &out[len(out)-1]
-		if r.Actual != nil {
-			b.sumA += *r.Actual
-			b.nA++
-		}
-		if r.Predicted != nil {
-			b.sumP += *r.Predicted
-			b.nP++
-		}
-	}
-	for i := range out {
-		b := &out[i]
+		b := chartBucket{index: idx, lo: max(0, dayIndex(start, r.Start)), hi: min(last, dayIndex(start, lastDay)),
+			sumA: r.SumActual, nA: r.Actual, sumP: r.SumPredicted, nP: r.Predicted}
 		if b.hasA = b.nA > 0; b.hasA {
 			b.meanA = b.sumA / float64(b.nA)
 		}
 		if b.hasP = b.nP > 0; b.hasP {
 			b.meanP = b.sumP / float64(b.nP)
 		}
+		out = append(out, b)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/url"
 	"strconv"
 	"strings"
@@ -203,11 +204,9 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ChartNote = "Choose a pollutant to see its chart."
 	default:
 		loc, typ := v.Locations[0], v.Types[0]
-		points, err := queries.SeriesPoints(ctx, s.db, loc, typ, v.From, v.To)
-		if err != nil {
+		if p.Chart, err = s.seriesChart(ctx, loc, typ, v.From, v.To); err != nil {
 			return p, err
 		}
-		p.Chart = buildChart(loc, typ, v.From, v.To, points)
 		var several []string
 		if len(v.Locations) > 1 {
 			several = append(several, "the first of "+strconv.Itoa(len(v.Locations))+" chosen locations")
@@ -236,6 +235,28 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		}
 	}
 	return p, nil
+}
+
+// seriesChart builds the chart of one series over [from, to] (a zero bound is where its data starts or
+// ends), its points summed by the database; nil when the series has no day there.
+func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time.Time) (*chart, error) {
+	first, last, ok, err := queries.SeriesSpan(ctx, s.db, loc, typ, from, to)
+	if err != nil || !ok {
+		return nil, err
+	}
+	start, end := from, to
+	if start.IsZero() {
+		start = first
+	}
+	if end.IsZero() {
+		end = last
+	}
+	step := chartStepFor(start, end)
+	buckets, err := queries.SeriesBuckets(ctx, s.db, loc, typ, start, end, step.unit())
+	if err != nil {
+		return nil, err
+	}
+	return buildChart(loc, typ, start, end, step, buckets), nil
 }
 
 // newCompareRowView formats one row; withUnit puts the unit beside values when pollutants are mixed.

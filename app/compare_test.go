@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -282,31 +283,42 @@ func TestDashboard(t *testing.T) {
 	}
 }
 
-// dailyRows makes a chart's input: one row per day from d0, with a measurement and prediction unless the
-// day is in skipA or skipP.
-func dailyRows(d0 time.Time, days int, skipA, skipP map[int]bool) []queries.Point {
-	var out []queries.Point
+// dailyChart stores one series of days from d0, with a measurement and a prediction unless the day is in
+// skipA or skipP, and returns its chart over all its days, as the compare page builds it.
+func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, days int, skipA, skipP map[int]bool) *chart {
+	t.Helper()
+	var h, p []queries.ImportRow
 	for i := range days {
-		r := queries.Point{Date: d0.AddDate(0, 0, i)}
-		a, p := 20+float64(i%50), 25+float64(i%40)
+		date := d0.AddDate(0, 0, i)
 		if !skipA[i] {
-			r.Actual = &a
+			h = append(h, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 20 + float64(i%50)}})
 		}
 		if !skipP[i] {
-			r.Predicted = &p
-		}
-		if r.Actual != nil || r.Predicted != nil {
-			out = append(out, r)
+			p = append(p, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 25 + float64(i%40)}})
 		}
 	}
-	return out
+	ctx := context.Background()
+	if _, err := queries.Upsert(ctx, ts.db, queries.Historic, queries.SliceSource(h)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := queries.Upsert(ctx, ts.db, queries.Predictions, queries.SliceSource(p)); err != nil {
+		t.Fatal(err)
+	}
+	c, err := ts.seriesChart(ctx, loc, typ, time.Time{}, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
 
+// TestChartGapsAndAggregation builds charts from series stored in the database: daily values with gaps,
+// weekly means past the plot's width, monthly means past that, and the means themselves.
 func TestChartGapsAndAggregation(t *testing.T) {
+	ts := newTestServer(t, "", "")
 	d0 := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 	// 30 days; measurements missing on days 10–12 and day 20 (day 21 alone between gaps is a dot
 	// only if day 22 is missing too); predictions missing on day 5.
-	c := buildChart("X", "pm25", time.Time{}, time.Time{}, dailyRows(d0, 30, map[int]bool{10: true, 11: true, 12: true, 20: true, 22: true}, map[int]bool{5: true}))
+	c := dailyChart(t, ts, "Daily", "pm25", d0, 30, map[int]bool{10: true, 11: true, 12: true, 20: true, 22: true}, map[int]bool{5: true})
 	if c == nil {
 		t.Fatal("no chart")
 	}
@@ -340,7 +352,7 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	for i := 400; i < 430; i++ {
 		skip[i] = true
 	}
-	c = buildChart("X", "pm25", time.Time{}, time.Time{}, dailyRows(d0, 1500, skip, skip))
+	c = dailyChart(t, ts, "Weekly", "pm25", d0, 1500, skip, skip)
 	if !strings.HasPrefix(c.Note, "Weekly means") || !strings.Contains(c.Note, "1,500 days") {
 		t.Errorf("note: %q", c.Note)
 	}
@@ -348,15 +360,29 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	if c.Actual.Count > weeks || c.Actual.Count < weeks-6 || strings.Count(c.Actual.Path, "M") != 2 {
 		t.Errorf("weekly: %d points in %d runs", c.Actual.Count, strings.Count(c.Actual.Path, "M"))
 	}
-	c = buildChart("X", "pm25", time.Time{}, time.Time{}, dailyRows(d0, 366*20, nil, nil))
+	// The first week (Wed 1 to Sun 5 January 2020) is the mean of its five days, drawn at their middle.
+	if first := regexp.MustCompile(`^M([0-9.]+) ([0-9.]+)L`).FindStringSubmatch(c.Actual.Path); first == nil {
+		t.Errorf("weekly path: %.80s", c.Actual.Path)
+	} else {
+		var x, y float64
+		fmt.Sscan(first[1], &x)
+		fmt.Sscan(first[2], &y)
+		top := 80.0                                         // the highest weekly mean is under 70: the axis ends at 80
+		wantX := c.X0 + 2.0/1499*plotWidth                  // days 0–4, centred on day 2
+		wantY := c.Y1 - (20+21+22+23+24)/5.0/top*plotHeight // the mean of 20..24
+		if math.Abs(x-wantX) > 0.06 || math.Abs(y-wantY) > 0.06 {
+			t.Errorf("first weekly point (%v, %v), want (%.1f, %.1f)", x, y, wantX, wantY)
+		}
+	}
+	c = dailyChart(t, ts, "Monthly", "pm25", d0, 366*20, nil, nil)
 	if !strings.HasPrefix(c.Note, "Monthly means") || c.Actual.Count != 241 { // January 2020 to January 2040
 		t.Errorf("20 years: %q, %d points", c.Note, c.Actual.Count)
 	}
-	if buildChart("X", "pm25", time.Time{}, time.Time{}, nil) != nil {
-		t.Error("a chart of nothing")
+	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", time.Time{}, time.Time{}); c != nil || err != nil {
+		t.Errorf("a chart of nothing: %v %v", c, err)
 	}
 	// A pollutant without bands has no band background.
-	if c := buildChart("X", "no2", time.Time{}, time.Time{}, dailyRows(d0, 3, nil, nil)); len(c.Bands) != 0 {
+	if c := dailyChart(t, ts, "Daily", "no2", d0, 3, nil, nil); len(c.Bands) != 0 {
 		t.Error("NO2 has bands")
 	}
 }

@@ -262,21 +262,70 @@ type statSums struct {
 	PoorPredicted, FalseAlarms   int64
 }
 
-// monthSpan splits a date range into the whole calendar months inside it, [first, end), and the days
-// outside them. ok is false when the range holds no whole month; a zero first or end is unbounded.
-func monthSpan(from, to time.Time) (first, end time.Time, ok bool) {
+// periodStart is the first day of the week (Monday) or calendar month ("week" or "month") that holds t.
+func periodStart(unit string, t time.Time) time.Time {
+	if unit == "week" {
+		return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7))
+	}
+	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+}
+
+// nextPeriod is the first day of the week or month after the one that starts on start.
+func nextPeriod(unit string, start time.Time) time.Time {
+	if unit == "week" {
+		return start.AddDate(0, 0, 7)
+	}
+	return start.AddDate(0, 1, 0)
+}
+
+// wholeSpan splits a date range into the whole weeks or months ("week" or "month") inside it,
+// [first, end), and the days outside them. ok is false when the range holds no whole one. A zero from or
+// to is unbounded, and so is the first or end it gives.
+func wholeSpan(unit string, from, to time.Time) (first, end time.Time, ok bool) {
 	if !from.IsZero() {
-		first = time.Date(from.Year(), from.Month(), 1, 0, 0, 0, 0, time.UTC)
-		if from.Day() != 1 {
-			first = first.AddDate(0, 1, 0)
+		if first = periodStart(unit, from); first.Before(from) {
+			first = nextPeriod(unit, first)
 		}
 	}
 	if !to.IsZero() {
-		next := to.AddDate(0, 0, 1)
-		end = time.Date(next.Year(), next.Month(), 1, 0, 0, 0, 0, time.UTC)
+		end = periodStart(unit, to.AddDate(0, 0, 1))
 	}
 	ok = first.IsZero() || end.IsZero() || first.Before(end)
 	return first, end, ok
+}
+
+// summedOver reads a date range [from, to] (zero bounds are open) as the rows of a summary table with one
+// row per series and week or month (unit), its period starting at col, over the whole periods inside the
+// range, and as the same columns computed from single days over the days around them: part(table) selects
+// the columns from the summary, days(a, b, bInclusive) from the days in [a, b) or [a, b]. The result is
+// the union of those parts (not yet summed or ordered).
+func summedOver(unit, table, col string, from, to time.Time,
+	part func(table string) sq.SelectBuilder, days func(a, b time.Time, bInclusive bool) sq.SelectBuilder) sq.SelectBuilder {
+	var parts []sq.SelectBuilder
+	first, end, whole := wholeSpan(unit, from, to)
+	if whole {
+		q := part(table)
+		if !first.IsZero() {
+			q = q.Where(sq.GtOrEq{col: first})
+		}
+		if !end.IsZero() {
+			q = q.Where(sq.Lt{col: end})
+		}
+		parts = append(parts, q)
+		if !from.IsZero() && from.Before(first) {
+			parts = append(parts, days(from, first, false))
+		}
+		if !to.IsZero() && !end.After(to) {
+			parts = append(parts, days(end, to, true))
+		}
+	} else {
+		parts = append(parts, days(from, to, true))
+	}
+	union := parts[0]
+	for _, p := range parts[1:] {
+		union = union.SuffixExpr(sq.ConcatExpr("UNION ALL ", p))
+	}
+	return union
 }
 
 // CompareSummaryQuery builds the query behind Summarize: the statistics summed over the view's series
@@ -291,32 +340,18 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 	part := func(from string) sq.SelectBuilder {
 		return sq.Select(statColumns...).From(from).Where(series)
 	}
-	var parts []sq.SelectBuilder
-	first, end, whole := monthSpan(cv.From, cv.To)
-	switch {
-	case cv.From.IsZero() && cv.To.IsZero():
-		parts = append(parts, part("compare_series"))
-	case whole:
-		q := part("compare_months")
-		if !first.IsZero() {
-			q = q.Where(sq.GtOrEq{"month": first})
+	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
+		q := part("comparison_days").Where(sq.GtOrEq{"date": from})
+		if toInclusive {
+			return q.Where(sq.LtOrEq{"date": to})
 		}
-		if !end.IsZero() {
-			q = q.Where(sq.Lt{"month": end})
-		}
-		parts = append(parts, q)
-		if !cv.From.IsZero() && cv.From.Before(first) {
-			parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": cv.From}).Where(sq.Lt{"date": first}))
-		}
-		if !cv.To.IsZero() && !end.After(cv.To) {
-			parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": end}).Where(sq.LtOrEq{"date": cv.To}))
-		}
-	default:
-		parts = append(parts, part("comparison_days").Where(sq.GtOrEq{"date": cv.From}).Where(sq.LtOrEq{"date": cv.To}))
+		return q.Where(sq.Lt{"date": to})
 	}
-	union := parts[0]
-	for _, p := range parts[1:] {
-		union = union.SuffixExpr(sq.ConcatExpr("UNION ALL ", p))
+	var union sq.SelectBuilder
+	if cv.From.IsZero() && cv.To.IsZero() {
+		union = part("compare_series")
+	} else {
+		union = summedOver("month", "compare_months", "month", cv.From, cv.To, part, days)
 	}
 	sums := make([]string, len(statColumns))
 	for i, c := range statColumns {
@@ -393,19 +428,73 @@ func (t statSums) metrics() Metrics {
 	return m
 }
 
-// Point is one day of one series, as a chart draws it: the measurement and the prediction, nil when the
-// day lacks that side.
-type Point struct {
-	Date              time.Time
-	Actual, Predicted *float64
+// SeriesSpan returns the first and last day of one series within [from, to] (a zero bound is open) that
+// have either side: two probes of the comparison's primary key. ok is false when there is none.
+func SeriesSpan(ctx context.Context, db DB, location, typ string, from, to time.Time) (first, last time.Time, ok bool, err error) {
+	v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
+	sql, args, err := psql.Select("min(date)", "max(date)").From("comparison").Where(v.where()).ToSql()
+	if err != nil {
+		return first, last, false, err
+	}
+	var lo, hi pgtype.Date
+	if err := db.QueryRow(ctx, sql, args...).Scan(&lo, &hi); err != nil {
+		return first, last, false, err
+	}
+	return lo.Time, hi.Time, lo.Valid, nil
 }
 
-// SeriesPoints returns every day of one series within [from, to] (a zero bound is open) that has either
-// side, in date order: the chart's data, read through the comparison's primary key. It scans into values,
-// not one allocation per number, as a chart reads thousands of days per request.
-func SeriesPoints(ctx context.Context, db DB, location, typ string, from, to time.Time) ([]Point, error) {
-	v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
-	sql, args, err := psql.Select("date", "actual", "predicted").From("comparison").Where(v.where()).OrderBy("date").ToSql()
+// ChartUnits are the ways a chart groups days: one point per day, per week (Monday to Sunday) or per
+// calendar month.
+var ChartUnits = []string{"day", "week", "month"}
+
+// Bucket is one day, week or month of one series: where it starts, and the sum and count of its
+// measurements and of its predictions.
+type Bucket struct {
+	Start        time.Time
+	SumActual    float64
+	Actual       int
+	SumPredicted float64
+	Predicted    int
+}
+
+// SeriesBuckets groups the days of one series within [from, to] (a zero bound is open) by unit (one of
+// ChartUnits), in order, leaving out buckets without data: a chart's points. Whole weeks and months come
+// summed from compare_weeks and compare_months, so a chart of ten years reads about 520 rows of sums, not
+// 3,650 days; only the days of a partial week or month at either end are summed on the spot.
+func SeriesBuckets(ctx context.Context, db DB, location, typ string, from, to time.Time, unit string) ([]Bucket, error) {
+	if !slices.Contains(ChartUnits, unit) {
+		return nil, fmt.Errorf("queries: %q is not a chart unit", unit)
+	}
+	series := View{Locations: []string{location}, Types: []string{typ}}.where()
+	var q sq.SelectBuilder
+	if unit == "day" {
+		v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
+		q = sq.Select("date", "coalesce(actual, 0)", "(actual IS NOT NULL)::int", "coalesce(predicted, 0)", "(predicted IS NOT NULL)::int").
+			From("comparison").Where(v.where())
+	} else {
+		part := func(table string) sq.SelectBuilder {
+			return sq.Select(unit, "coalesce(sum_actual, 0)", "actual_n", "coalesce(sum_predicted, 0)", "predicted_n").
+				From(table).Where(series)
+		}
+		days := func(a, b time.Time, bInclusive bool) sq.SelectBuilder {
+			q := sq.Select().Column(sq.Expr("date_trunc(?, date::timestamp)::date", unit)).
+				Columns("coalesce(sum(actual), 0)", "count(actual)", "coalesce(sum(predicted), 0)", "count(predicted)").
+				From("comparison").Where(series)
+			if !a.IsZero() {
+				q = q.Where(sq.GtOrEq{"date": a})
+			}
+			switch {
+			case b.IsZero():
+			case bInclusive:
+				q = q.Where(sq.LtOrEq{"date": b})
+			default:
+				q = q.Where(sq.Lt{"date": b})
+			}
+			return q.GroupBy("1")
+		}
+		q = summedOver(unit, "compare_"+unit+"s", unit, from, to, part, days)
+	}
+	sql, args, err := psql.Select("*").FromSelect(q, "b").OrderBy("1").ToSql()
 	if err != nil {
 		return nil, err
 	}
@@ -413,27 +502,5 @@ func SeriesPoints(ctx context.Context, db DB, location, typ string, from, to tim
 	if err != nil {
 		return nil, err
 	}
-	var (
-		out    []Point
-		date   time.Time
-		a, p   pgtype.Float8
-		values []float64
-	)
-	_, err = pgx.ForEachRow(rows, []any{&date, &a, &p}, func() error {
-		if cap(values)-len(values) < 2 {
-			values = make([]float64, 0, 512)
-		}
-		pt := Point{Date: date}
-		if a.Valid {
-			values = append(values, a.Float64)
-			pt.Actual = &values[len(values)-1]
-		}
-		if p.Valid {
-			values = append(values, p.Float64)
-			pt.Predicted = &values[len(values)-1]
-		}
-		out = append(out, pt)
-		return nil
-	})
-	return out, err
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[Bucket])
 }

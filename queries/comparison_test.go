@@ -3,6 +3,7 @@ package queries_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +15,7 @@ import (
 	"github.com/aqdash/aqdash/queries/dbtest"
 )
 
-// comparisonSnapshot reads the comparison table, its months and its series whole, numbers rounded to 9 places (sums
+// comparisonSnapshot reads the comparison table, its months, weeks and series whole, numbers rounded to 9 places (sums
 // over the same days may be added in another order).
 func comparisonSnapshot(t *testing.T, db queries.DB) string {
 	t.Helper()
@@ -25,8 +26,11 @@ func comparisonSnapshot(t *testing.T, db queries.DB) string {
 		   FROM comparison ORDER BY location, type, date`,
 		`SELECT location, type, month::text, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
-		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
+		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms,
+		        round(sum_actual::numeric, 9)::text, round(sum_predicted::numeric, 9)::text
 		   FROM compare_months ORDER BY location, type, month`,
+		`SELECT location, type, week::text, actual_n, round(sum_actual::numeric, 9)::text, predicted_n, round(sum_predicted::numeric, 9)::text
+		   FROM compare_weeks ORDER BY location, type, week`,
 		`SELECT location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
@@ -177,27 +181,62 @@ func TestComparisonConcurrentWriters(t *testing.T) {
 	}
 }
 
-// TestSeriesPoints: a chart's days are the series' days with either side, in date order, with the
-// values of each side and nil for a missing one.
-func TestSeriesPoints(t *testing.T) {
+// TestSeriesBuckets: a chart's points are the series' days with either side, summed and counted per
+// day, ISO week (from Monday) or calendar month within the range, in order; its span is its first and last
+// day there.
+func TestSeriesBuckets(t *testing.T) {
 	db := dbtest.NewPool(t)
 	d := compareFixture()
 	d.load(t, db)
+	ctx := context.Background()
+	start := map[string]func(time.Time) time.Time{
+		"day":  func(t time.Time) time.Time { return t },
+		"week": func(t time.Time) time.Time { return t.AddDate(0, 0, -((int(t.Weekday()) + 6) % 7)) },
+		"month": func(t time.Time) time.Time {
+			return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+		},
+	}
 	for _, c := range []struct{ from, to time.Time }{{}, {day("2020-01-05"), day("2020-02-10")}, {day("2020-03-01"), time.Time{}}} {
-		got, err := queries.SeriesPoints(context.Background(), db, "Hyderabad", "pm25", c.from, c.to)
-		if err != nil {
-			t.Fatal(err)
-		}
 		want := d.expected(queries.CompareView{View: queries.View{Locations: []string{"Hyderabad"}, Types: []string{"pm25"}, From: c.from, To: c.to}, Match: queries.MatchAll})
 		slices.SortFunc(want, func(a, b queries.CompareRow) int { return a.Date.Compare(b.Date) })
-		if len(got) != len(want) || len(got) < 5 {
-			t.Fatalf("%v–%v: %d points, want %d", c.from, c.to, len(got), len(want))
+		first, last, ok, err := queries.SeriesSpan(ctx, db, "Hyderabad", "pm25", c.from, c.to)
+		if err != nil || !ok || !first.Equal(want[0].Date) || !last.Equal(want[len(want)-1].Date) {
+			t.Fatalf("%v–%v: span %v %v %v %v", c.from, c.to, first, last, ok, err)
 		}
-		for i, w := range want {
-			g := got[i]
-			if !g.Date.Equal(w.Date) || fmtOpt(g.Actual) != fmtOpt(w.Actual) || fmtOpt(g.Predicted) != fmtOpt(w.Predicted) {
-				t.Fatalf("point %d = %v %s %s, want %v %s %s", i, g.Date, fmtOpt(g.Actual), fmtOpt(g.Predicted), w.Date, fmtOpt(w.Actual), fmtOpt(w.Predicted))
+		for _, unit := range queries.ChartUnits {
+			var expect []queries.Bucket
+			for _, r := range want {
+				s := start[unit](r.Date)
+				if len(expect) == 0 || !expect[len(expect)-1].Start.Equal(s) {
+					expect = append(expect, queries.Bucket{Start: s})
+				}
+				b := &expect[len(expect)-1]
+				if r.Actual != nil {
+					b.SumActual += *r.Actual
+					b.Actual++
+				}
+				if r.Predicted != nil {
+					b.SumPredicted += *r.Predicted
+					b.Predicted++
+				}
+			}
+			got, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", c.from, c.to, unit)
+			if err != nil || len(got) != len(expect) || len(got) == 0 {
+				t.Fatalf("%s %v–%v: %d buckets, want %d (%v)", unit, c.from, c.to, len(got), len(expect), err)
+			}
+			for i, e := range expect {
+				g := got[i]
+				if !g.Start.Equal(e.Start) || g.Actual != e.Actual || g.Predicted != e.Predicted ||
+					math.Abs(g.SumActual-e.SumActual) > 1e-9 || math.Abs(g.SumPredicted-e.SumPredicted) > 1e-9 {
+					t.Fatalf("%s bucket %d = %+v, want %+v", unit, i, g, e)
+				}
 			}
 		}
+	}
+	if _, _, ok, err := queries.SeriesSpan(ctx, db, "Nowhere", "pm25", time.Time{}, time.Time{}); ok || err != nil {
+		t.Errorf("a span of nothing: %v %v", ok, err)
+	}
+	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
+		t.Error("an unknown unit was accepted")
 	}
 }

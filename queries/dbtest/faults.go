@@ -15,9 +15,9 @@ import (
 	"github.com/aqdash/aqdash/queries"
 )
 
-// LockTables takes an ACCESS EXCLUSIVE lock on both row tables of url's database, in a transaction of its
-// own connection, so that every query that reads or writes them waits: a query as slow as the test
-// likes. release commits (ending the wait); it is also called when t ends.
+// LockTables takes an ACCESS EXCLUSIVE lock on both row tables of url's database and on the comparison
+// kept from them, in a transaction of its own connection, so that every query that reads or writes them
+// waits: a query as slow as the test likes. release commits (ending the wait); it is also called when t ends.
 func LockTables(t testing.TB, url string) (release func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -30,7 +30,7 @@ func LockTables(t testing.TB, url string) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tx.Exec(ctx, "LOCK TABLE daily_historic_pollution, daily_prediction_pollution IN ACCESS EXCLUSIVE MODE"); err != nil {
+	if _, err := tx.Exec(ctx, "LOCK TABLE daily_historic_pollution, daily_prediction_pollution, comparison, compare_months, compare_series IN ACCESS EXCLUSIVE MODE"); err != nil {
 		t.Fatal(err)
 	}
 	done := false

@@ -7,6 +7,8 @@
 --   compare_months  per series and calendar month, the sufficient statistics of every metric (counts and
 --                   sums), so the metrics of whole months are a sum over at most one row per series and month;
 --   compare_series  the same per series, all months summed: the metrics of views without dates;
+--   compare_weeks   per series and week (Monday to Sunday), the sums and counts of both sides: the points
+--                   of a chart of years, as compare_months' are of a chart of decades;
 --   comparison_days the same statistics for one day (a view), for the days of a date range's partial months.
 --
 -- Statement-level triggers keep both exact for every writer (the importer, the ingest API, plain SQL). They
@@ -63,7 +65,9 @@ SELECT location, type, date,
        coalesce((ab >= 3 AND pb IS NOT NULL)::int, 0)           AS poor_actual,
        coalesce((ab >= 3 AND pb >= 3)::int, 0)                  AS hits,
        coalesce((pb >= 3 AND ab IS NOT NULL)::int, 0)           AS poor_predicted,
-       coalesce((pb >= 3 AND ab < 3)::int, 0)                   AS false_alarms
+       coalesce((pb >= 3 AND ab < 3)::int, 0)                   AS false_alarms,
+       actual                                                   AS sum_actual,
+       predicted                                                AS sum_predicted
   FROM (SELECT c.*, aqdash_band(c.type, c.actual) AS ab, aqdash_band(c.type, c.predicted) AS pb FROM comparison c) AS c;
 
 CREATE TABLE compare_months (
@@ -88,6 +92,8 @@ CREATE TABLE compare_months (
     hits           bigint NOT NULL,
     poor_predicted bigint NOT NULL,
     false_alarms   bigint NOT NULL,
+    sum_actual     double precision,
+    sum_predicted  double precision,
     PRIMARY KEY (location, type, month)
 );
 
@@ -99,37 +105,61 @@ CREATE FUNCTION aqdash_compare_sums() RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
     SELECT 'sum(days), sum(actual_n), sum(predicted_n), sum(n), sum(sum_abs), sum(sum_sq), sum(sum_err),
             sum(mape_n), sum(sum_pct), sum(skill_n), sum(skill_abs), sum(persist_abs), sum(band_n), sum(band_agree),
-            sum(poor_actual), sum(hits), sum(poor_predicted), sum(false_alarms)'
+            sum(poor_actual), sum(hits), sum(poor_predicted), sum(false_alarms), sum(sum_actual), sum(sum_predicted)'
 $$;
 
--- aqdash_compare_months(keys) is the SQL that makes the temporary table aqdash_months: the months
--- (location, type, month) of the (location, type, date) keys that the SQL text keys selects.
-CREATE FUNCTION aqdash_compare_months(keys text) RETURNS text
+CREATE TABLE compare_weeks (
+    location      text   NOT NULL,
+    type          text   NOT NULL,
+    week          date   NOT NULL CHECK (extract(isodow FROM week) = 1),
+    actual_n      bigint NOT NULL,
+    sum_actual    double precision,
+    predicted_n   bigint NOT NULL,
+    sum_predicted double precision,
+    PRIMARY KEY (location, type, week)
+);
+
+-- aqdash_compare_touched(keys) is the SQL that makes the temporary table aqdash_touched: the months and
+-- weeks (location, type, month, week) of the (location, type, date) keys that the SQL text keys selects.
+CREATE FUNCTION aqdash_compare_touched(keys text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
-    SELECT format('CREATE TEMP TABLE aqdash_months ON COMMIT DROP AS
-                   SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month FROM (%s) AS k', keys)
+    SELECT format('CREATE TEMP TABLE aqdash_touched ON COMMIT DROP AS
+                   SELECT DISTINCT location, type, date_trunc(''month'', date::timestamp)::date AS month,
+                          date_trunc(''week'', date::timestamp)::date AS week
+                     FROM (%s) AS k', keys)
 $$;
 
--- aqdash_compare_summarize() rewrites compare_months for the months in aqdash_months, and compare_series
--- for their series, from the comparison, and drops aqdash_months.
+-- aqdash_compare_summarize() rewrites compare_months and compare_weeks for the months and weeks in
+-- aqdash_touched, and compare_series for their series, from the comparison, and drops aqdash_touched.
 CREATE FUNCTION aqdash_compare_summarize() RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    DELETE FROM compare_months m USING aqdash_months b
+    CREATE TEMP TABLE aqdash_touched_months ON COMMIT DROP AS SELECT DISTINCT location, type, month FROM aqdash_touched;
+    DELETE FROM compare_months m USING aqdash_touched_months b
      WHERE m.location = b.location AND m.type = b.type AND m.month = b.month;
     EXECUTE 'INSERT INTO compare_months
              SELECT d.location, d.type, b.month, ' || aqdash_compare_sums() || '
-               FROM aqdash_months b JOIN comparison_days d
+               FROM aqdash_touched_months b JOIN comparison_days d
                  ON d.location = b.location AND d.type = b.type
                 AND d.date >= b.month AND d.date < (b.month + interval ''1 month'')::date
               GROUP BY d.location, d.type, b.month';
-    DELETE FROM compare_series s USING (SELECT DISTINCT location, type FROM aqdash_months) b
+
+    CREATE TEMP TABLE aqdash_touched_weeks ON COMMIT DROP AS SELECT DISTINCT location, type, week FROM aqdash_touched;
+    DELETE FROM compare_weeks w USING aqdash_touched_weeks b
+     WHERE w.location = b.location AND w.type = b.type AND w.week = b.week;
+    INSERT INTO compare_weeks
+    SELECT c.location, c.type, b.week, count(actual), sum(actual), count(predicted), sum(predicted)
+      FROM aqdash_touched_weeks b JOIN comparison c
+        ON c.location = b.location AND c.type = b.type AND c.date >= b.week AND c.date < b.week + 7
+     GROUP BY c.location, c.type, b.week;
+
+    DELETE FROM compare_series s USING (SELECT DISTINCT location, type FROM aqdash_touched_months) b
      WHERE s.location = b.location AND s.type = b.type;
     EXECUTE 'INSERT INTO compare_series
              SELECT m.location, m.type, ' || aqdash_compare_sums() || '
-               FROM (SELECT DISTINCT location, type FROM aqdash_months) b JOIN compare_months m USING (location, type)
+               FROM (SELECT DISTINCT location, type FROM aqdash_touched_months) b JOIN compare_months m USING (location, type)
               GROUP BY m.location, m.type';
-    DROP TABLE aqdash_months;
+    DROP TABLE aqdash_touched, aqdash_touched_months, aqdash_touched_weeks;
 END
 $$;
 
@@ -179,7 +209,7 @@ BEGIN
             SET actual = EXCLUDED.actual, predicted = EXCLUDED.predicted, prev = EXCLUDED.prev
           WHERE (c.actual, c.predicted, c.prev) IS DISTINCT FROM (EXCLUDED.actual, EXCLUDED.predicted, EXCLUDED.prev)',
         keys);
-    EXECUTE aqdash_compare_months(keys);
+    EXECUTE aqdash_compare_touched(keys);
     PERFORM aqdash_compare_summarize();
     RETURN NULL;
 END
@@ -190,14 +220,14 @@ $$;
 CREATE FUNCTION aqdash_compare_rebuild() RETURNS void
 LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
-    TRUNCATE comparison, compare_months, compare_series;
+    TRUNCATE comparison, compare_months, compare_weeks, compare_series;
     -- prev: the previous row of the series is the previous calendar day, and it has a measurement.
     INSERT INTO comparison (location, type, date, actual, predicted, prev)
     SELECT location, type, date, h.value, p.prediction,
            CASE WHEN lag(h.date) OVER w = date - 1 THEN lag(h.value) OVER w END
       FROM daily_historic_pollution h FULL JOIN daily_prediction_pollution p USING (location, type, date)
     WINDOW w AS (PARTITION BY location, type ORDER BY date);
-    EXECUTE aqdash_compare_months('SELECT location, type, date FROM comparison');
+    EXECUTE aqdash_compare_touched('SELECT location, type, date FROM comparison');
     PERFORM aqdash_compare_summarize();
 END
 $$;
@@ -216,6 +246,7 @@ CREATE INDEX comparison_pct_error_idx ON comparison (pct_error DESC NULLS LAST, 
 ANALYZE comparison;
 ANALYZE compare_months;
 ANALYZE compare_series;
+ANALYZE compare_weeks;
 
 CREATE TRIGGER aqdash_compare_insert AFTER INSERT ON daily_historic_pollution
     REFERENCING NEW TABLE AS aqdash_cmp_new FOR EACH STATEMENT EXECUTE FUNCTION aqdash_compare_changed('historic');
@@ -247,8 +278,9 @@ DROP INDEX daily_historic_pollution_type_value_idx;
 DROP FUNCTION aqdash_compare_changed() CASCADE;
 DROP FUNCTION aqdash_compare_rebuild();
 DROP FUNCTION aqdash_compare_summarize();
-DROP FUNCTION aqdash_compare_months(text);
+DROP FUNCTION aqdash_compare_touched(text);
 DROP FUNCTION aqdash_compare_sums();
+DROP TABLE compare_weeks;
 DROP TABLE compare_series;
 DROP TABLE compare_months;
 DROP VIEW comparison_days;
