@@ -78,6 +78,23 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 	if err := findDuplicate(ctx, tx); err != nil {
 		return c, err
 	}
+	// A big import rebuilds the comparison once instead of keeping it row by row (see BulkLoad), unless
+	// it runs inside a bulk load that will.
+	rebuild := false
+	if bulk, err := isBulk(ctx, tx, copied); err != nil {
+		return c, err
+	} else if bulk {
+		deferred, err := comparisonDeferred(ctx, tx)
+		if err != nil {
+			return c, err
+		}
+		if !deferred {
+			if err := deferComparison(ctx, tx); err != nil {
+				return c, err
+			}
+			rebuild = true
+		}
+	}
 	sql, args, err := upsertQuery(t).ToSql()
 	if err != nil {
 		return c, err
@@ -86,6 +103,11 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 		return c, err
 	}
 	c.Unchanged = copied - c.Inserted - c.Updated
+	if rebuild && c.Inserted+c.Updated > 0 {
+		if err := rebuildComparison(ctx, tx); err != nil {
+			return c, err
+		}
+	}
 	// Drop the staging table now: when tx is a savepoint inside a caller's transaction, ON COMMIT DROP
 	// would keep it until the outer commit and the next Upsert could not create it.
 	if _, err := tx.Exec(ctx, "DROP TABLE "+importTable); err != nil {

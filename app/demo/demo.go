@@ -13,6 +13,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/aqdash/aqdash/app/forecast"
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
@@ -41,18 +43,18 @@ func Load(ctx context.Context, db queries.DB) (Result, error) {
 	}
 	predicted := Predict(measured)
 
-	tx, err := db.Begin(ctx)
+	// One bulk load: the comparison is rebuilt once, and only when the load changed something.
+	err = queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
+		if res.Historic, err = queries.Upsert(ctx, tx, queries.Historic, queries.SliceSource(measured)); err != nil {
+			return false, fmt.Errorf("demo measurements: %w", err)
+		}
+		if res.Predictions, err = queries.Upsert(ctx, tx, queries.Predictions, queries.SliceSource(predicted)); err != nil {
+			return false, fmt.Errorf("demo predictions: %w", err)
+		}
+		changed := res.Historic.Inserted + res.Historic.Updated + res.Predictions.Inserted + res.Predictions.Updated
+		return changed > 0, nil
+	})
 	if err != nil {
-		return res, err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if res.Historic, err = queries.Upsert(ctx, tx, queries.Historic, queries.SliceSource(measured)); err != nil {
-		return res, fmt.Errorf("demo measurements: %w", err)
-	}
-	if res.Predictions, err = queries.Upsert(ctx, tx, queries.Predictions, queries.SliceSource(predicted)); err != nil {
-		return res, fmt.Errorf("demo predictions: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
 )
@@ -46,23 +48,23 @@ func Synthetic(ctx context.Context, db queries.DB, n int64) (SyntheticResult, er
 	if n <= 0 {
 		return res, fmt.Errorf("the number of rows must be positive, not %d", n)
 	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return res, err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	for _, t := range []queries.Table{queries.Historic, queries.Predictions} {
-		if _, err := queries.DeleteLocationPrefix(ctx, tx, t, SyntheticPrefix); err != nil {
-			return res, err
+	// One bulk load: the comparison is rebuilt once at the end, not kept row by row.
+	err := queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
+		for _, t := range []queries.Table{queries.Historic, queries.Predictions} {
+			if _, err := queries.DeleteLocationPrefix(ctx, tx, t, SyntheticPrefix); err != nil {
+				return false, err
+			}
 		}
-	}
-	if res.Historic, err = queries.CopyRows(ctx, tx, queries.Historic, newSeries(res.Locations, n, false)); err != nil {
-		return res, fmt.Errorf("synthetic measurements: %w", err)
-	}
-	if res.Predictions, err = queries.CopyRows(ctx, tx, queries.Predictions, newSeries(res.Locations, n, true)); err != nil {
-		return res, fmt.Errorf("synthetic predictions: %w", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
+		var err error
+		if res.Historic, err = queries.CopyRows(ctx, tx, queries.Historic, newSeries(res.Locations, n, false)); err != nil {
+			return false, fmt.Errorf("synthetic measurements: %w", err)
+		}
+		if res.Predictions, err = queries.CopyRows(ctx, tx, queries.Predictions, newSeries(res.Locations, n, true)); err != nil {
+			return false, fmt.Errorf("synthetic predictions: %w", err)
+		}
+		return true, nil
+	})
+	if err != nil {
 		return res, err
 	}
 	res.Elapsed = time.Since(start)

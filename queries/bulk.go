@@ -1,0 +1,73 @@
+package queries
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// The comparison (migration 004) is kept by statement triggers, row by row: right for the ingest API
+// and everyday imports, slow for a load of millions of rows, where one rebuild from the two tables (its
+// indexes built once over every row) costs a fraction. A bulk load therefore defers the triggers' work
+// for its transaction (the setting aqdash.defer_comparison) and rebuilds the comparison before it commits.
+
+// BulkRows is the fewest rows a write needs to count as a bulk load; see isBulk.
+const BulkRows = 100_000
+
+// isBulk reports whether writing rows rows is a bulk load: at least BulkRows, and at least a quarter of
+// the comparison's size (the planner's estimate), so that one rebuild costs less than the row by row upkeep.
+func isBulk(ctx context.Context, db DB, rows int64) (bool, error) {
+	if rows < BulkRows {
+		return false, nil
+	}
+	var have float64
+	err := db.QueryRow(ctx, "SELECT reltuples FROM pg_class WHERE oid = 'comparison'::regclass").Scan(&have)
+	return float64(rows) >= have/4, err
+}
+
+// comparisonDeferred reports whether the transaction already defers the comparison's upkeep: a bulk
+// load around this write owns the rebuild.
+func comparisonDeferred(ctx context.Context, tx DB) (bool, error) {
+	var on bool
+	err := tx.QueryRow(ctx, "SELECT coalesce(current_setting('aqdash.defer_comparison', true) = 'on', false)").Scan(&on)
+	return on, err
+}
+
+// deferComparison turns the triggers' upkeep of the comparison off until the transaction ends.
+func deferComparison(ctx context.Context, tx DB) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('aqdash.defer_comparison', 'on', true)")
+	return err
+}
+
+// rebuildComparison rebuilds the comparison from the two tables and turns the upkeep back on.
+func rebuildComparison(ctx context.Context, tx DB) error {
+	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, "SELECT set_config('aqdash.defer_comparison', 'off', true)")
+	return err
+}
+
+// BulkLoad runs load in one transaction with the comparison's upkeep deferred and, when load reports that
+// it changed anything, rebuilds the comparison once before committing. Readers of the comparison wait
+// for the rebuild's commit; readers of the two tables do not.
+func BulkLoad(ctx context.Context, db DB, load func(tx pgx.Tx) (changed bool, err error)) error {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if err := deferComparison(ctx, tx); err != nil {
+		return err
+	}
+	changed, err := load(tx)
+	if err != nil {
+		return err
+	}
+	if changed {
+		if err := rebuildComparison(ctx, tx); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
