@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/aqdash/aqdash/queries"
@@ -239,4 +241,60 @@ func TestSeriesBuckets(t *testing.T) {
 	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
 		t.Error("an unknown unit was accepted")
 	}
+}
+
+// TestComparisonBulkLoads: an import of BulkRows rows or more defers the comparison's upkeep and rebuilds
+// it once, as does BulkLoad; after either, the comparison equals a rebuild, and the next small write is
+// kept statement by statement again. A bulk load that fails leaves nothing behind.
+func TestComparisonBulkLoads(t *testing.T) {
+	db := dbtest.NewPool(t)
+	ctx := context.Background()
+	rows := func(loc string, days int, v float64) []queries.ImportRow {
+		var out []queries.ImportRow
+		for _, typ := range []string{"pm25", "pm10", "no2", "so2"} {
+			for i := range days {
+				out = append(out, queries.ImportRow{Line: int64(len(out) + 2), Row: queries.Row{Date: day("1990-01-01").AddDate(0, 0, i), Location: loc, Type: typ, Value: v + float64(i%37)}})
+			}
+		}
+		return out
+	}
+	big := rows("Bulk", queries.BulkRows/4+10, 10)
+	if _, err := queries.Upsert(ctx, db, queries.Historic, queries.SliceSource(big)); err != nil {
+		t.Fatal(err)
+	}
+	checkComparisonKept(t, db, "a bulk import")
+	var n int
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM comparison WHERE location = 'Bulk'").Scan(&n); err != nil || n != len(big) {
+		t.Fatalf("%d comparison rows after a bulk import of %d (%v)", n, len(big), err)
+	}
+	// A small write after it is kept by the triggers again.
+	seed(t, db, queries.Predictions, queries.Row{Date: day("1990-01-02"), Location: "Bulk", Type: "pm25", Value: 99})
+	checkComparisonKept(t, db, "a small write after a bulk import")
+	var pred *float64
+	if err := db.QueryRow(ctx, "SELECT predicted FROM comparison WHERE location = 'Bulk' AND type = 'pm25' AND date = '1990-01-02'").Scan(&pred); err != nil || pred == nil || *pred != 99 {
+		t.Fatalf("the small write after a bulk import is not in the comparison: %v %v", pred, err)
+	}
+
+	err := queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
+		_, err := queries.Upsert(ctx, tx, queries.Predictions, queries.SliceSource(rows("Bulk", 400, 12)))
+		return err == nil, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkComparisonKept(t, db, "BulkLoad")
+	failed := errors.New("the load failed")
+	err = queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
+		if _, err := tx.Exec(ctx, "DELETE FROM daily_historic_pollution"); err != nil {
+			return false, err
+		}
+		return false, failed
+	})
+	if !errors.Is(err, failed) {
+		t.Fatalf("BulkLoad returned %v", err)
+	}
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM comparison WHERE actual IS NOT NULL").Scan(&n); err != nil || n != len(big) {
+		t.Fatalf("after a failed bulk load %d measured days, want %d (%v)", n, len(big), err)
+	}
+	checkComparisonKept(t, db, "a failed BulkLoad")
 }
