@@ -536,6 +536,10 @@ func TestCompareQueries(t *testing.T) {
 			"FROM comparison WHERE predicted IS NULL ORDER BY actual ASC NULLS FIRST"},
 		{queries.CompareView{View: queries.View{Sort: "date", Desc: true, Size: 25}, Match: queries.MatchMissingActual},
 			"FROM comparison WHERE actual IS NULL ORDER BY date DESC, location DESC, type DESC LIMIT 25"},
+		// One series sorted by a number is read through the primary key and sorted, not found by walking
+		// the number's index over every series.
+		{queries.CompareView{View: queries.View{Locations: []string{"Agra"}, Types: []string{"pm25"}, Sort: "pct_error", Desc: true, Size: 25}, Match: queries.MatchBoth},
+			"FROM (SELECT date, location, type, actual, predicted, error, abs_error, pct_error FROM comparison WHERE (location = $1 AND type = $2) AND (actual IS NOT NULL AND predicted IS NOT NULL) OFFSET 0) AS series ORDER BY pct_error DESC NULLS LAST, date DESC LIMIT 25"},
 	} {
 		q, err := queries.CompareRowsQuery(c.cv)
 		if err != nil {
