@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -57,6 +58,7 @@ type server struct {
 func serve(ctx context.Context, cfg Config) int {
 	log := NewLogger(cfg)
 	slog.SetDefault(log)
+	tuneGC(os.Getenv)
 	pool, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.MaxConns, SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		log.Error("database settings", "err", err)
