@@ -40,6 +40,9 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 		Where(v.where()).
 		OrderBy(order...)
 	offset, limit := v.Offset(), uint64(v.Size)
+	if jumpsByDate(v) {
+		return dateJump(t, v, q, offset, limit), nil
+	}
 	switch {
 	case v.Size <= 0:
 		return q, nil
@@ -67,10 +70,43 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 	return q.Where(sq.Expr("("+strings.Join(cols, ", ")+") "+op+" (?)", first)).Limit(limit), nil
 }
 
+// jumpsByDate reports whether a deep page jumped to directly is found through date_stats (migration
+// 005): in date order, over every location and pollutant (a date range is fine), past deferredOffset.
+func jumpsByDate(v View) bool {
+	return v.Size > 0 && v.After == nil && v.Before == nil && v.Sort == "date" &&
+		len(v.Locations) == 0 && len(v.Types) == 0 && v.Offset() > deferredOffset
+}
+
+// dateJump finds a deep page in date order without reading the rows before it: the per-day counts of
+// date_stats, summed in order, give the day the page starts on and how many of that day's rows precede it
+// (at most one day's rows, a few thousand), and the page is read from that day on. q is the view's query
+// in its order; a page past the end is empty, as with OFFSET.
+func dateJump(t Table, v View, q sq.SelectBuilder, offset, limit uint64) sq.SelectBuilder {
+	dir, op := " ASC", ">="
+	if v.Desc {
+		dir, op = " DESC", "<="
+	}
+	w := sq.And{sq.Eq{"tbl": t.Key}}
+	if !v.From.IsZero() {
+		w = append(w, sq.GtOrEq{"date": v.From})
+	}
+	if !v.To.IsZero() {
+		w = append(w, sq.LtOrEq{"date": v.To})
+	}
+	// before: the rows of the days ahead of this one in the order.
+	days := sq.Select("date", "coalesce(sum(n) OVER (ORDER BY date"+dir+" ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0)::bigint AS before").
+		From("date_stats").Where(w)
+	jump := sq.Select("date").Column(sq.Expr("CAST(? AS bigint) - before AS skip", offset)).
+		FromSelect(days, "d").Where(sq.LtOrEq{"before": offset}).OrderBy("before DESC").Limit(1)
+	return q.PrefixExpr(sq.Expr("WITH jump AS (?)", jump)).
+		Where("date " + op + " (SELECT date FROM jump)").
+		Limit(limit).Suffix("OFFSET (SELECT skip FROM jump)")
+}
+
 // readsBackwards reports whether a view's page is read in the reverse of its order: a "previous" page
 // (before a cursor), or a page past the middle of a known total.
 func readsBackwards(v View) bool {
-	if v.Size <= 0 {
+	if v.Size <= 0 || jumpsByDate(v) {
 		return false
 	}
 	if v.Before != nil {
