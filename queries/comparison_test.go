@@ -298,3 +298,46 @@ func TestComparisonBulkLoads(t *testing.T) {
 	}
 	checkComparisonKept(t, db, "a failed BulkLoad")
 }
+
+// TestDropSecondaryIndexes: inside a transaction only the primary keys are left, and the returned
+// function builds every dropped index again, definitions unchanged.
+func TestDropSecondaryIndexes(t *testing.T) {
+	db := dbtest.NewPool(t)
+	ctx := context.Background()
+	defs := func(q queries.DB) []string {
+		rows, err := q.Query(ctx, `SELECT indexdef FROM pg_indexes WHERE tablename IN ('daily_historic_pollution', 'daily_prediction_pollution') ORDER BY indexname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	before := defs(db)
+	if len(before) < 8 {
+		t.Fatalf("only %d indexes to begin with", len(before))
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	build, err := queries.DropSecondaryIndexes(ctx, tx, queries.Historic, queries.Predictions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if during := defs(tx); len(during) != 2 || !strings.Contains(during[0], "_pkey") || !strings.Contains(during[1], "_pkey") {
+		t.Fatalf("after dropping, the indexes are %v", during)
+	}
+	if err := build(); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if after := defs(db); !slices.Equal(after, before) {
+		t.Fatalf("rebuilt indexes differ:\n%v\nwant\n%v", after, before)
+	}
+}

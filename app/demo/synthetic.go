@@ -48,21 +48,25 @@ func Synthetic(ctx context.Context, db queries.DB, n int64) (SyntheticResult, er
 	if n <= 0 {
 		return res, fmt.Errorf("the number of rows must be positive, not %d", n)
 	}
-	// One bulk load: the comparison is rebuilt once at the end, not kept row by row.
+	// One bulk load: the comparison is rebuilt once at the end, not kept row by row; so are the tables'
+	// secondary indexes (the tables are locked meanwhile: this fills a benchmark's database).
 	err := queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
 		for _, t := range []queries.Table{queries.Historic, queries.Predictions} {
 			if _, err := queries.DeleteLocationPrefix(ctx, tx, t, SyntheticPrefix); err != nil {
 				return false, err
 			}
 		}
-		var err error
+		buildIndexes, err := queries.DropSecondaryIndexes(ctx, tx, queries.Historic, queries.Predictions)
+		if err != nil {
+			return false, err
+		}
 		if res.Historic, err = queries.CopyRows(ctx, tx, queries.Historic, newSeries(res.Locations, n, false)); err != nil {
 			return false, fmt.Errorf("synthetic measurements: %w", err)
 		}
 		if res.Predictions, err = queries.CopyRows(ctx, tx, queries.Predictions, newSeries(res.Locations, n, true)); err != nil {
 			return false, fmt.Errorf("synthetic predictions: %w", err)
 		}
-		return true, nil
+		return true, buildIndexes()
 	})
 	if err != nil {
 		return res, err
