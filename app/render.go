@@ -46,7 +46,10 @@ func newRenderer(a *assets) (*renderer, error) {
 
 // optionTags writes the options of a select as HTML, every value and label escaped (stdhtml.EscapeString
 // escapes the five characters that matter in text and in a quoted attribute). The location select lists
-// every location, hundreds of them: one Go loop costs a fraction of three template actions per option.
+// every location, hundreds of them, and an action costs about a microsecond of reflection: kept as a
+// template partial, the options cut the unfiltered table on 10M rows (238 locations) from 942 to 615
+// req/s and the one-series comparison from 467 to 243 (README, Performance). So this one piece of markup
+// lives here.
 func optionTags(opts []option) template.HTML {
 	var b strings.Builder
 	for _, o := range opts {

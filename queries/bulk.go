@@ -74,28 +74,22 @@ func BulkLoad(ctx context.Context, db DB, load func(tx pgx.Tx) (changed bool, er
 
 // DropSecondaryIndexes drops every index of the tables but their primary keys, inside tx, and returns
 // the function that builds them again: a load of millions of rows into the tables in between costs a
-// fraction of what it does with the indexes kept up row by row (the comparison's rebuild does the same).
-// The tables are locked (ACCESS EXCLUSIVE) until tx ends: for loading an idle database, such as the
-// benchmark's synthetic data, not for a dashboard in use.
+// fraction of what it does with the indexes kept up row by row. It is the SQL function
+// aqdash_drop_secondary_indexes (migration 004), which the comparison's rebuild uses too. The tables are
+// locked (ACCESS EXCLUSIVE) until tx ends: for loading an idle database, such as the benchmark's
+// synthetic data, not for a dashboard in use.
 func DropSecondaryIndexes(ctx context.Context, tx pgx.Tx, tables ...Table) (rebuild func() error, err error) {
 	var defs []string
 	for _, t := range tables {
-		rows, err := tx.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes
-			WHERE schemaname = current_schema() AND tablename = $1 AND indexname <> $1 || '_pkey'`, t.name)
+		rows, err := tx.Query(ctx, "SELECT aqdash_drop_secondary_indexes($1)", t.name)
 		if err != nil {
 			return nil, err
 		}
-		type index struct{ Name, Def string }
-		idx, err := pgx.CollectRows(rows, pgx.RowToStructByPos[index])
+		dropped, err := pgx.CollectRows(rows, pgx.RowTo[string])
 		if err != nil {
 			return nil, err
 		}
-		for _, i := range idx {
-			if _, err := tx.Exec(ctx, "DROP INDEX "+pgx.Identifier{i.Name}.Sanitize()); err != nil {
-				return nil, err
-			}
-			defs = append(defs, i.Def)
-		}
+		defs = append(defs, dropped...)
 	}
 	return func() error {
 		if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {

@@ -225,26 +225,37 @@ BEGIN
 END
 $$;
 
+-- aqdash_drop_secondary_indexes(tbl) drops every index of the table tbl but its primary key and returns
+-- their definitions, to be run again once a bulk load has filled the table: building an index once over
+-- every row is several times faster than adding the rows to it one by one. The rebuild below uses it,
+-- and so does the synthetic generator for the two tables (queries.DropSecondaryIndexes).
+CREATE FUNCTION aqdash_drop_secondary_indexes(tbl text) RETURNS SETOF text
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    idx record;
+BEGIN
+    FOR idx IN SELECT indexname, indexdef FROM pg_indexes
+                WHERE schemaname = current_schema() AND tablename = tbl AND indexname <> tbl || '_pkey' LOOP
+        EXECUTE format('DROP INDEX %I', idx.indexname);
+        RETURN NEXT idx.indexdef;
+    END LOOP;
+END
+$$;
+
 -- aqdash_compare_rebuild() computes the comparison and its summaries from scratch: on creation, after a
 -- TRUNCATE, and at the end of a bulk load, for which one rebuild costs a fraction of keeping millions of
--- rows statement by statement. Building an index once over every row is several times faster than adding
--- the rows to it one by one, so the secondary indexes are dropped first and built again at the end. The
+-- rows statement by statement. The secondary indexes are dropped first and built again at the end. The
 -- comparison is locked (TRUNCATE) until the transaction commits.
 CREATE FUNCTION aqdash_compare_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 -- Room to sort and build indexes in memory: this runs once per bulk load, not per request.
 SET work_mem = '64MB' SET maintenance_work_mem = '256MB' AS $$
 DECLARE
-    idx  record;
-    defs text[] := '{}';
+    defs text[];
     def  text;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('aqdash_comparison'));
-    FOR idx IN SELECT indexname, indexdef FROM pg_indexes
-                WHERE schemaname = current_schema() AND tablename = 'comparison' AND indexname <> 'comparison_pkey' LOOP
-        defs := defs || idx.indexdef;
-        EXECUTE format('DROP INDEX %I', idx.indexname);
-    END LOOP;
+    defs := ARRAY(SELECT aqdash_drop_secondary_indexes('comparison'));
     TRUNCATE comparison, compare_months, compare_weeks, compare_series;
     -- prev: the previous row of the series is the previous calendar day, and it has a measurement.
     INSERT INTO comparison (location, type, date, actual, predicted, prev)
@@ -312,6 +323,7 @@ DROP INDEX daily_prediction_pollution_type_value_idx;
 DROP INDEX daily_historic_pollution_type_value_idx;
 DROP FUNCTION aqdash_compare_changed() CASCADE;
 DROP FUNCTION aqdash_compare_rebuild();
+DROP FUNCTION aqdash_drop_secondary_indexes(text);
 DROP FUNCTION aqdash_compare_summarize();
 DROP FUNCTION aqdash_compare_touched(text);
 DROP FUNCTION aqdash_compare_sums();
