@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"mime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,22 +74,35 @@ func (s *server) ingestAPI(t queries.Table) fiber.Handler {
 
 		start := time.Now()
 		// The raw body: c.Body() would decompress it.
-		body := bytes.NewReader(c.Request().Body())
+		raw := c.Request().Body()
 		ctx, cancel := context.WithTimeout(context.Background(), ingestTimeout)
 		defer cancel()
 		var counts queries.Counts
-		// An import may take longer than the pool's statement timeout allows a page's query.
-		err = queries.WithStatementTimeout(ctx, s.db, ingestTimeout, func(tx queries.DB) (err error) {
-			if csv {
-				counts, err = ingest.Import(ctx, tx, t, body)
-			} else {
-				counts, err = ingest.ImportJSON(ctx, tx, t, body)
-			}
-			return err
+		// A deadlock or serialization failure with another writer rolls the whole transaction back: the
+		// import runs again from the body, in a fresh transaction, a few times before it gives up.
+		err = queries.RetryConflicts(ctx, func(int) error {
+			body := bytes.NewReader(raw)
+			// An import may take longer than the pool's statement timeout allows a page's query.
+			return queries.WithStatementTimeout(ctx, s.db, ingestTimeout, func(tx queries.DB) (err error) {
+				if csv {
+					counts, err = ingest.Import(ctx, tx, t, body)
+				} else {
+					counts, err = ingest.ImportJSON(ctx, tx, t, body)
+				}
+				return err
+			})
+		}, func(attempt int, err error) {
+			s.log.Warn("ingest conflicted with another writer; retrying", "table", t.Key, "attempt", attempt, "err", err)
 		})
 		if err != nil {
 			if bad := rowProblem(err); bad != nil {
 				return c.Status(fiber.StatusBadRequest).JSON(bad)
+			}
+			var ce *queries.ConflictError
+			if errors.As(err, &ce) {
+				s.log.Warn("ingest gave up after conflicts with another writer", "table", t.Key, "attempts", ce.Attempts, "err", ce.Err)
+				c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(ce.RetryAfter.Seconds())))
+				return c.Status(fiber.StatusServiceUnavailable).JSON(apiError{Error: ce.Error() + "; nothing was written"})
 			}
 			return err
 		}

@@ -69,11 +69,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if len(args) != 2 {
 			break
 		}
-		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout))
+		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout, stderr))
 	case "demo":
 		switch {
 		case len(args) == 0:
-			return report(stderr, "demo", runDemo(ctx, cfg, stdout))
+			return report(stderr, "demo", runDemo(ctx, cfg, stdout, stderr))
 		case len(args) == 2 && (args[0] == "--synthetic" || args[0] == "-synthetic"):
 			n, err := strconv.ParseInt(strings.ReplaceAll(args[1], "_", ""), 10, 64)
 			if err != nil || n < 1 {
@@ -117,7 +117,7 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 	return nil
 }
 
-func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Reader, out io.Writer) error {
+func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Reader, out, stderr io.Writer) error {
 	var t queries.Table
 	switch kind {
 	case "historic":
@@ -141,8 +141,25 @@ func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Read
 		return err
 	}
 	defer conn.Close(context.Background())
+	src, err := newReplayable(in)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
 	start := time.Now()
-	counts, err := ingest.Import(ctx, conn, t, in)
+	var counts queries.Counts
+	// A deadlock or serialization failure with another writer rolls the import back: it runs again from
+	// the input's start, a few times, before the command gives up saying so.
+	err = queries.RetryConflicts(ctx, func(attempt int) error {
+		r, err := src.reader(attempt)
+		if err != nil {
+			return err
+		}
+		counts, err = ingest.Import(ctx, conn, t, r)
+		return err
+	}, func(attempt int, err error) {
+		fmt.Fprintf(stderr, "aqdash import: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
+	})
 	if err != nil {
 		return fmt.Errorf("%w; nothing was written", err)
 	}
@@ -164,15 +181,17 @@ func connectMigrated(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-func runDemo(ctx context.Context, cfg Config, out io.Writer) error {
+func runDemo(ctx context.Context, cfg Config, out, stderr io.Writer) error {
 	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	res, err := demo.Load(ctx, conn)
+	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
+		fmt.Fprintf(stderr, "aqdash demo: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
+	})
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; nothing was written", err)
 	}
 	fmt.Fprintln(out, demoSummary(res))
 	return nil
@@ -194,6 +213,16 @@ func runSynthetic(ctx context.Context, cfg Config, n int64, out io.Writer) error
 	fmt.Fprintf(out, "synthetic data: %d locations, %d measurements, %d predictions (%.1fs)\n",
 		res.Locations, res.Historic, res.Predictions, res.Elapsed.Seconds())
 	return nil
+}
+
+// loadDemo loads the demo data (one transaction), again from the start while it meets a deadlock or a
+// serialization failure with another writer (queries.RetryConflicts).
+func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err error)) (res demo.Result, err error) {
+	err = queries.RetryConflicts(ctx, func(int) error {
+		res, err = demo.Load(ctx, conn)
+		return err
+	}, onRetry)
+	return res, err
 }
 
 // demoSummary is the one line that says what a demo load did.

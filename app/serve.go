@@ -14,7 +14,6 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/aqdash/aqdash/app/demo"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -216,7 +215,9 @@ func (s *server) migrateAndSeed(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("both tables are empty: loading the demo data (DEMO_DATA=off turns this off)")
-	res, err := demo.Load(ctx, conn)
+	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
+		s.log.Warn("demo load conflicted with another writer; retrying", "attempt", attempt, "err", err)
+	})
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil

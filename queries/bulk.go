@@ -57,6 +57,10 @@ func BulkLoad(ctx context.Context, db DB, load func(tx pgx.Tx) (changed bool, er
 		return err
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	// The comparison's lock first, before load locks any row (see Upsert).
+	if err := LockComparison(ctx, tx); err != nil {
+		return err
+	}
 	if err := deferComparison(ctx, tx); err != nil {
 		return err
 	}

@@ -78,6 +78,13 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 	if err := findDuplicate(ctx, tx); err != nil {
 		return c, err
 	}
+	// The comparison's lock before the first row lock on the shared tables: the upsert's triggers take it
+	// anyway, but only after the upsert has locked its rows, and a writer holding the lock that waits for
+	// one of those rows would be a deadlock. The staging above touches nothing shared, so concurrent
+	// imports still parse and copy in parallel.
+	if err := LockComparison(ctx, tx); err != nil {
+		return c, err
+	}
 	// A big import rebuilds the comparison once instead of keeping it row by row (see BulkLoad), unless
 	// it runs inside a bulk load that will.
 	rebuild := false
