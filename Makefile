@@ -13,9 +13,10 @@ run: db
 	DATABASE_URL='$(DATABASE_URL)' go run ./app serve
 
 ## test: every test, against a real PostgreSQL (started or installed when missing) and, for the
-## browser tests, Debian's Chromium (installed when missing)
+## browser tests, Debian's Chromium, and for the pooler tests Debian's PgBouncer (each installed when missing)
 test: db
 	@bash .ci/ensure-chromium
+	@bash .ci/ensure-pgbouncer
 	go vet ./...
 	go test -count=1 ./...
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/aqdash/aqdash/queries"
 )
 
 // pageError is an error a person should read: its status and message are shown as they are.
@@ -36,6 +38,7 @@ type errorPage struct {
 // handleError is Fiber's error handler: it turns every error into a page (or an htmx fragment) with the
 // right status, and keeps internals (SQL, driver and dial errors) in the log, never in the response.
 func (s *server) handleError(c *fiber.Ctx, err error) error {
+	s.notePooler(err)
 	pe := s.classify(c, err)
 	if strings.HasPrefix(c.Path(), "/api/") {
 		// The API's clients are programs: JSON, as its own errors (ingest.go).
@@ -112,6 +115,10 @@ func unavailable(err error) bool {
 	// between went away).
 	if errors.As(err, &ne) || errors.As(err, &ce) || pgconn.SafeToRetry(err) || pgconn.Timeout(err) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	// A pooler set up the wrong way: a setting to change (logged by notePooler), and the pool adapts.
+	if m, _ := queries.ClassifyPoolerError(err); m != queries.NoPoolerMistake {
 		return true
 	}
 	var pg *pgconn.PgError

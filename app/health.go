@@ -18,6 +18,7 @@ func (s *server) healthz(c *fiber.Ctx) error {
 	defer cancel()
 	c.Set("Cache-Control", "no-store")
 	if err := queries.Ping(ctx, s.db); err != nil {
+		s.notePooler(err) // the status stays a bare 503; the log says why
 		return c.Status(fiber.StatusServiceUnavailable).SendString("unavailable\n")
 	}
 	return c.SendString("ok\n")

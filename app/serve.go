@@ -49,6 +49,10 @@ type server struct {
 	versions versionTracker
 	pages    *lru.Cache[string, cachedPage]
 	options  optionsCache
+
+	// pooler recognises the errors of a pooler configured the wrong way and adapts the pool (pooler.go);
+	// nil in tests that build their own pool.
+	pooler *queries.Pooler
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
@@ -58,7 +62,8 @@ func serve(ctx context.Context, cfg Config) int {
 	log := NewLogger(cfg)
 	slog.SetDefault(log)
 	tuneGC(os.Getenv)
-	pool, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.MaxConns, SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout})
+	pooler := &queries.Pooler{SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout}
+	pool, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.MaxConns, SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout, Pooler: pooler})
 	if err != nil {
 		log.Error("database settings", "err", err)
 		return 1
@@ -69,6 +74,7 @@ func serve(ctx context.Context, cfg Config) int {
 		log.Error("start", "err", err)
 		return 1
 	}
+	s.pooler = pooler
 	// "tcp" with no host is one dual-stack socket: IPv4 and IPv6 (Heroku's newer dynos and Fly's private
 	// network, where its health checks come from, reach the app over IPv6).
 	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
@@ -83,6 +89,7 @@ func serve(ctx context.Context, cfg Config) int {
 		defer close(prepared)
 		s.prepare(prepCtx)
 	}()
+	go s.probePooler(prepCtx) // a pooler set up the wrong way names its fix in the log
 	s.startEvents() // the change listener, until s.stopping
 
 	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))

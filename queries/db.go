@@ -39,6 +39,8 @@ type PoolConfig struct {
 	// itself gives up a statement that runs too long (not just the client); 0 leaves the server's own.
 	// WithStatementTimeout lifts it for the few statements that may run longer (exports, imports).
 	StatementTimeout time.Duration
+	// Pooler, when not nil, adapts the pool's new connections to a pooler it detects (see Pooler).
+	Pooler *Pooler
 }
 
 // NewPool builds a connection pool. It does not wait for the database: pgxpool connects lazily, so a
@@ -68,7 +70,14 @@ func NewPool(ctx context.Context, pc PoolConfig) (*pgxpool.Pool, error) {
 	if pc.SimpleProtocol {
 		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeExec
 	}
-	return pgxpool.NewWithConfig(ctx, cfg)
+	if pc.Pooler != nil {
+		cfg.BeforeConnect = pc.Pooler.beforeConnect
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err == nil && pc.Pooler != nil {
+		pc.Pooler.attach(pool)
+	}
+	return pool, err
 }
 
 // Connect opens one dedicated connection (for migrations, imports from the CLI, or LISTEN).
