@@ -90,7 +90,7 @@ func serve(ctx context.Context, cfg Config) int {
 		s.prepare(prepCtx)
 	}()
 	go s.probePooler(prepCtx) // a pooler set up the wrong way names its fix in the log
-	s.startEvents() // the change listener, until s.stopping
+	s.startEvents()           // the change listener, until s.stopping
 
 	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))
 	status := 0
