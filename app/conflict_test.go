@@ -330,3 +330,21 @@ func TestConcurrentWritersNoError(t *testing.T) {
 		t.Fatalf("comparison rows that disagree with the measurements: %d (%v)", drift, err)
 	}
 }
+
+// TestCLIDemoConflict: `app demo` whose load deadlocks on every attempt exits 1 saying so, after
+// ConflictAttempts attempts each in a fresh transaction, and writes nothing.
+func TestCLIDemoConflict(t *testing.T) {
+	url := dbtest.NewDatabase(t)
+	attempts := forceConflicts(t, url, "Ahmedabad", "40P01", 0)
+	code, out, errs := cli(t, url, "", "demo")
+	if code != 1 || out != "" || !strings.Contains(errs, "aqdash demo: the write met a deadlock with another writer (SQLSTATE 40P01) on each of 4 attempts") ||
+		!strings.Contains(errs, "nothing was written") || strings.Count(errs, "conflicted with another writer") != queries.ConflictAttempts-1 {
+		t.Fatalf("a demo load that always deadlocks: %d %q %q", code, out, errs)
+	}
+	if n := attempts(); n != queries.ConflictAttempts {
+		t.Fatalf("%d attempts, want %d", n, queries.ConflictAttempts)
+	}
+	if n := dbtest.CountRows(t, url, queries.Historic) + dbtest.CountRows(t, url, queries.Predictions); n != 0 {
+		t.Fatalf("%d rows stored, want none", n)
+	}
+}
