@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/aqdash/aqdash/queries"
@@ -32,6 +33,14 @@ func TestPoolerProbeDirect(t *testing.T) {
 	// The pool keeps its settings: the statement timeout is in force, statements are prepared.
 	if got, err := queries.StatementTimeout(context.Background(), pool); err != nil || got != "2s" {
 		t.Fatalf("statement_timeout %q (%v), want 2s", got, err)
+	}
+	conn, err := pool.Acquire(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	if mode := conn.Conn().Config().DefaultQueryExecMode; mode != pgx.QueryExecModeCacheStatement {
+		t.Fatalf("exec mode %v, want the statement cache", mode)
 	}
 }
 
