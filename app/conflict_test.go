@@ -101,9 +101,11 @@ func TestIngestDeadlockReproduction(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, `"updated":1`) {
 			t.Fatalf("the API's upsert beside it: %d %s, want 200 and one row updated", resp.StatusCode, body)
 		}
-		// The API committed last: its value stands, in the table and in the comparison.
-		if v, a := storedValue(t, conn, "RelZ"); v != 8 || a != 8 {
-			t.Fatalf("stored %v, comparison %v; want 8 and 8", v, a)
+		// Whichever committed last (the API, unless the machine held the plain transaction back for
+		// more than 0.3 s; the stepped twin fixes the order), its value stands in the table and the
+		// comparison alike.
+		if v, a := storedValue(t, conn, "RelZ"); v != a || (v != 8 && v != 3) {
+			t.Fatalf("stored %v, comparison %v; want 8 (or 3) in both", v, a)
 		}
 	})
 
