@@ -80,7 +80,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "aqdash demo: --synthetic takes a number of rows per table, such as 10000000, not %q\n", args[1])
 				return 2
 			}
-			return report(stderr, "demo --synthetic", runSynthetic(ctx, cfg, n, stdout))
+			return report(stderr, "demo --synthetic", runSynthetic(ctx, cfg, n, stdout, stderr))
 		}
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
@@ -197,15 +197,21 @@ func runDemo(ctx context.Context, cfg Config, out, stderr io.Writer) error {
 	return nil
 }
 
-func runSynthetic(ctx context.Context, cfg Config, n int64, out io.Writer) error {
+func runSynthetic(ctx context.Context, cfg Config, n int64, out, stderr io.Writer) error {
 	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	res, err := demo.Synthetic(ctx, conn, n)
-	if err != nil {
+	var res demo.SyntheticResult
+	err = queries.RetryConflicts(ctx, func(int) error {
+		res, err = demo.Synthetic(ctx, conn, n)
 		return err
+	}, func(attempt int, err error) {
+		fmt.Fprintf(stderr, "aqdash demo --synthetic: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
+	})
+	if err != nil {
+		return fmt.Errorf("%w; nothing was written", err)
 	}
 	if err := queries.Analyze(ctx, conn); err != nil {
 		return err

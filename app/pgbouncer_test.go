@@ -335,3 +335,31 @@ func TestPgBouncerPreparedStatementsCollide(t *testing.T) {
 		}
 	}
 }
+
+// TestPgBouncerWithoutDirectURL: the start-up probe of a server whose DATABASE_URL is PgBouncer (set up
+// right otherwise) and no DIRECT_DATABASE_URL names the missing setting in one line.
+func TestPgBouncerWithoutDirectURL(t *testing.T) {
+	bouncer := startPgBouncer(t, "")
+	direct := dbtest.NewDatabase(t)
+	pooled := bouncer.url(t, direct)
+	pooler := &queries.Pooler{SimpleProtocol: true}
+	pool, err := queries.NewPool(context.Background(), queries.PoolConfig{URL: pooled, SimpleProtocol: true, Pooler: pooler})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	logs := &logBuffer{}
+	s, err := newServer(Config{Port: "0", DatabaseURL: pooled, DirectDatabaseURL: pooled, QueryTimeout: 2 * time.Second},
+		slog.New(slog.NewTextHandler(logs, nil)), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.pooler = pooler
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s.probePooler(ctx)
+	if n := strings.Count(logs.String(), "database settings:"); n != 1 ||
+		!strings.Contains(logs.String(), "DATABASE_URL leads to a connection pooler and DIRECT_DATABASE_URL is not set") {
+		t.Fatalf("%d lines, want the one naming DIRECT_DATABASE_URL:\n%s", n, logs.String())
+	}
+}
