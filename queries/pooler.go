@@ -58,7 +58,7 @@ func ClassifyPoolerError(err error) (m PoolerMistake, param string) {
 	return NoPoolerMistake, ""
 }
 
-// Pooler watches a request pool for the mistakes of a pooler configuration and adapts its new
+// Pooler watches a request pool (or several on the same URL) for the mistakes of a pooler configuration and adapts its new
 // connections: give it to NewPool (PoolConfig.Pooler), then Probe it at start and Observe every error a
 // request meets. A nil *Pooler does nothing.
 type Pooler struct {
@@ -71,7 +71,7 @@ type Pooler struct {
 	exec     atomic.Bool // connect in QueryExecModeExec: no named prepared statements
 	told     [mistakes]atomic.Bool
 	mu       sync.Mutex
-	pool     *pgxpool.Pool
+	pools    []*pgxpool.Pool
 }
 
 // beforeConnect adapts the settings of a new connection (a copy, pgxpool's) to what was detected.
@@ -86,9 +86,11 @@ func (p *Pooler) beforeConnect(_ context.Context, cc *pgx.ConnConfig) error {
 	return nil
 }
 
+// attach lets the Pooler retire pool's connections when it adapts; one Pooler may watch several pools
+// on the same URL.
 func (p *Pooler) attach(pool *pgxpool.Pool) {
 	p.mu.Lock()
-	p.pool = pool
+	p.pools = append(p.pools, pool)
 	p.mu.Unlock()
 }
 
@@ -99,9 +101,9 @@ func (p *Pooler) useExec() {
 		return
 	}
 	p.mu.Lock()
-	pool := p.pool
+	pools := p.pools
 	p.mu.Unlock()
-	if pool != nil {
+	for _, pool := range pools {
 		pool.Reset()
 	}
 }
@@ -172,7 +174,7 @@ func (p *Pooler) Probe(ctx context.Context, pool *pgxpool.Pool) (pooled bool, li
 		p.useExec()
 		add(p.once(behindPooler, "DATABASE_URL leads to a connection pooler (the connection's backend pid is not the server's, "+
 			"as behind PgBouncer) and DATABASE_SIMPLE_PROTOCOL is off: a transaction pooler cannot keep prepared statements, "+
-			"so set DATABASE_SIMPLE_PROTOCOL=on; until then the pool goes without them"))
+			"so set DATABASE_SIMPLE_PROTOCOL=on (right for a session pooler too); until then the pool goes without them"))
 	}
 	if want := p.StatementTimeout; want > 0 && !p.noParams.Load() {
 		if got, err := time.ParseDuration(normalizeTimeout(timeout)); err == nil && got != want.Truncate(time.Millisecond) {
