@@ -50,6 +50,10 @@ type server struct {
 	versions versionTracker
 	pages    *lru.Cache[string, cachedPage]
 	options  optionsCache
+	// locTypes caches each location's pollutants by data version (filters.go); now is the clock (nil:
+	// time.Now), set by tests.
+	locTypes locationTypesCache
+	now      func() time.Time
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
