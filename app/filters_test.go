@@ -41,7 +41,7 @@ func TestPollutantsOfTheChosenLocation(t *testing.T) {
 	h, p := compareFixture()
 	ts := newTestServer(t, h, p)
 	cases := []struct{ target, want string }{
-		{"/", "pm25*"}, // Hyderabad has PM2.5 only
+		{"/", "pm25*"},                    // Hyderabad has PM2.5 only
 		{"/?location=Delhi", "no2* pm10"}, // Delhi has no PM2.5: its first pollutant
 		{"/?location=Delhi&type=no2", "no2* pm10"},
 		{"/?location=Delhi&type=pm25", "no2 pm10 pm25*"}, // kept: the form shows what is filtered

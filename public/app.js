@@ -259,14 +259,39 @@
     return changed;
   }
 
+  // apply submits the form through htmx: a synthetic submit event, never the browser's own submission,
+  // so a form htmx has not yet taken over (just swapped in) cannot navigate the whole page. htmx checks
+  // the form first (min, max, a half-typed date) and shows the browser's message (reportValidityOfForms).
+  // A form applies given values once: leaving a date's picker button reports a focusout twice.
+  function apply(form) {
+    var values = [].map.call(form.querySelectorAll('[data-typed]'), function (f) { return f.value; }).join(' ');
+    if (form.getAttribute('data-applied') === values) return;
+    form.setAttribute('data-applied', values);
+    if (window.htmx) htmx.trigger(form, 'submit');
+    else form.requestSubmit();
+  }
+
+  // Leaving the dates applies them, once the focus has settled: a field that a swap removed (Chromium
+  // then reports a focusout) applies nothing, nor does a move to the other date or to Apply.
   body.addEventListener('focusout', function (evt) {
     var el = evt.target;
     var form = el && el.form;
     if (!form || !form.classList.contains('filters') || !composing(el, form)) return;
-    if (composing(evt.relatedTarget, form) || !typedChanged(form)) return;
-    // requestSubmit validates first (min, max, a half-typed date) and shows the browser's message.
-    if (form.requestSubmit) form.requestSubmit();
-    else htmx.trigger(form, 'submit');
+    window.setTimeout(function () {
+      if (!el.isConnected || composing(document.activeElement, form) || !typedChanged(form)) return;
+      apply(form);
+    }, 0);
+  });
+
+  // Enter in a date applies it once: the browser would submit on keydown and again on keypress.
+  body.addEventListener('keydown', function (evt) {
+    var el = evt.target;
+    if (evt.key !== 'Enter' || !el.hasAttribute || !el.hasAttribute('data-typed') || !el.form || !window.htmx) return;
+    evt.preventDefault();
+    apply(el.form);
+  });
+  body.addEventListener('keypress', function (evt) {
+    if (evt.key === 'Enter' && evt.target.hasAttribute && evt.target.hasAttribute('data-typed') && window.htmx) evt.preventDefault();
   });
 
   function isRefresh(evt) {
