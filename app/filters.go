@@ -125,7 +125,8 @@ func (s *server) invalidTable(c *fiber.Ctx, t queries.Table, v queries.View, err
 	defer cancel()
 	locs, types, err := s.listOptions(ctx)
 	if err != nil {
-		return err
+		// Without the database the form cannot be built: the 400 is said all the same, as a bare error.
+		return errs[0].err
 	}
 	p := tablePage{Table: t, View: v, viewControls: newViewControls(path, v, locs, types)}
 	p.Invalid = newFormError(errs)
@@ -142,16 +143,16 @@ func (s *server) invalidCompare(c *fiber.Ctx, base, page string, cv queries.Comp
 	defer cancel()
 	locs, types, err := s.listOptions(ctx)
 	if err != nil {
-		return err
+		return errs[0].err // as invalidTable
 	}
 	p := comparePage{Base: base, Dashboard: dashboard, View: cv}
 	if dashboard {
 		if err := s.dashboardDefaults(ctx, &p.View, locs, types); err != nil {
-			return err
+			return errs[0].err
 		}
 	}
 	if types, err = s.typesFor(ctx, p.View.Locations, types); err != nil {
-		return err
+		return errs[0].err
 	}
 	p.viewControls = newViewControls(base, p.View.View, locs, types)
 	p.Invalid = newFormError(errs)
