@@ -9,6 +9,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/aqdash/aqdash/app/age"
+
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -57,6 +59,8 @@ type latestView struct {
 	Location, Type string
 	Value, Unit    string
 	Band           *bandView
+	// Ago says how old the measurement is ("6 years ago") when that is more than two days; else "".
+	Ago string
 }
 
 // matchLabels name the choices of the match select.
@@ -69,11 +73,16 @@ var matchLabels = map[queries.Match]string{
 
 // parseCompare reads a comparison's state from the query string: parseView's parameters and match.
 func parseCompare(c *fiber.Ctx) (queries.CompareView, error) {
-	v, err := parseView(c, queries.Comparison{})
-	cv := queries.CompareView{View: v, Match: queries.MatchBoth}
-	if err != nil {
-		return cv, err
+	cv, errs := parseCompareAll(c)
+	if len(errs) > 0 {
+		return cv, errs[0].err
 	}
+	return cv, nil
+}
+
+// parseCompareAll is parseCompare that goes on past a bad parameter, as parseViewAll does.
+func parseCompareAll(c *fiber.Ctx) (queries.CompareView, []fieldError) {
+	v, errs := parseViewAll(c, queries.Comparison{})
 	// The comparison pages by number: its sort keys include computed columns, which keyset cursors do
 	// not cover.
 	if v.After != nil || v.Before != nil {
@@ -81,19 +90,22 @@ func parseCompare(c *fiber.Ctx) (queries.CompareView, error) {
 		if v.Before != nil {
 			name = "before"
 		}
-		return cv, badParam(name, "the comparison pages by number; use page")
+		errs = append(errs, fieldError{name, badParam(name, "the comparison pages by number; use page")})
+		v.After, v.Before = nil, nil
 	}
+	cv := queries.CompareView{View: v, Match: queries.MatchBoth}
 	if m := strings.TrimSpace(c.Query("match")); m != "" {
-		cv.Match = queries.Match(m)
-		if !cv.Match.Valid() {
+		if match := queries.Match(m); match.Valid() {
+			cv.Match = match
+		} else {
 			names := make([]string, len(queries.Matches))
 			for i, m := range queries.Matches {
 				names[i] = string(m)
 			}
-			return cv, badParam("match", "%q is not a kind of match; use one of %s", m, strings.Join(names, ", "))
+			errs = append(errs, fieldError{"match", badParam("match", "%q is not a kind of match; use one of %s", m, strings.Join(names, ", "))})
 		}
 	}
-	return cv, nil
+	return cv, errs
 }
 
 // compareQuery writes a comparison back as a canonical query string: viewQuery's, and match unless it
@@ -117,9 +129,9 @@ func compareURL(base string, cv queries.CompareView) string {
 // showCompare is the comparison of measurements and predictions: a chart, the metrics strip and one
 // page of the joined rows, sorted and filtered.
 func (s *server) showCompare(c *fiber.Ctx) error {
-	cv, err := parseCompare(c)
-	if err != nil {
-		return err
+	cv, errs := parseCompareAll(c)
+	if len(errs) > 0 {
+		return s.invalidCompare(c, "/compare", "pages/compare", cv, errs, false)
 	}
 	p, err := s.comparePage(c, "/compare", cv, false)
 	if err != nil {
@@ -151,7 +163,9 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		return p, err
 	}
 	if dashboard {
-		dashboardDefaults(&cv, locs, types)
+		if err := s.dashboardDefaults(ctx, &cv, locs, types); err != nil {
+			return p, err
+		}
 	}
 	p.NoData = len(locs) == 0 && len(types) == 0
 	p.View = cv
@@ -167,7 +181,13 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	p.Total = sum.Total
 	p.Pages = max(1, (sum.Total+int64(v.Size)-1)/int64(v.Size))
 	p.Describe = describe(v)
+	if types, err = s.typesFor(ctx, v.Locations, types); err != nil {
+		return p, err
+	}
 	p.viewControls = newViewControls(base, v, locs, types)
+	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{queries.Historic, queries.Predictions}, v); err != nil {
+		return p, err
+	}
 	p.SelfURL = compareURL(base, cv)
 	p.Legends = legendsFor(v.Types)
 	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType)
@@ -231,7 +251,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		if len(latest) == 1 {
 			r := latest[0]
 			p.Latest = &latestView{Date: r.Date, Location: r.Location, Type: r.Type, Value: formatNumber(r.Value),
-				Unit: pollutantUnit(r.Type), Band: bandFor(r.Type, &r.Value)}
+				Unit: pollutantUnit(r.Type), Band: bandFor(r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
 		}
 	}
 	return p, nil

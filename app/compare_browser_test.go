@@ -11,6 +11,8 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
+
+	"github.com/aqdash/aqdash/app/age"
 )
 
 // compareBrowserServer is browserServer over the comparison fixture.
@@ -83,7 +85,9 @@ func TestBrowserCompareChartFollowsFilters(t *testing.T) {
 		t.Fatalf("after choosing Delhi PM10: %s", state)
 	}
 	b.run(t,
+		// A date applies with Apply (never on change: a typed date fires one per digit).
 		setField(`#f-from`, "2020-03-05"),
+		chromedp.Click(`#f-apply`),
 		jsWait(`location.search.includes('from=2020-03-05')`),
 		// Sort by |error|: a header click.
 		chromedp.Click(`#view th:nth-child(7) a`),
@@ -156,7 +160,7 @@ func TestBrowserCompareHistory(t *testing.T) {
 		{"50 rows a page", chromedp.SendKeys(`#f-size`, "5"), `location.search.includes('size=50') && document.querySelectorAll('#view tbody tr').length === 50`},
 		{"Delhi, which has no PM2.5: the empty state", chromedp.SendKeys(`#f-location`, "D"), `location.search.includes('location=Delhi') && !!document.querySelector('#view .empty')`},
 		{"PM10", chromedp.SendKeys(`#f-type`, "P"), `location.search.includes('type=pm10') && document.querySelector('#view svg title').textContent.startsWith('Delhi · PM10')`},
-		{"from 5 March", chromedp.Tasks{chromedp.Click(`#f-from`), setField(`#f-from`, "2020-03-05")}, `location.search.includes('from=2020-03-05')`},
+		{"from 5 March", chromedp.Tasks{chromedp.Click(`#f-from`), setField(`#f-from`, "2020-03-05"), chromedp.Click(`#f-apply`)}, `location.search.includes('from=2020-03-05')`},
 	}
 	for _, s := range steps {
 		b.run(t, s.action, jsWait(s.done))
@@ -191,7 +195,7 @@ func TestBrowserCompareHistory(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
 	)
 	states = append(states, b.state(t))
-	if latest != "Latest measurement of PM10 in Delhi: 390.00 µg/m³ Very poor on 20 Mar 2020." || !strings.HasPrefix(chart, "Delhi · PM10") {
+	if latest != "Latest measurement of PM10 in Delhi: 390.00 µg/m³ Very poor on 20 Mar 2020"+agoSuffix("2020-03-20")+"." || !strings.HasPrefix(chart, "Delhi · PM10") {
 		t.Fatalf("dashboard after Delhi, PM10: %q, chart %q", latest, chart)
 	}
 	walkHistory(t, b, base, states)
@@ -218,10 +222,13 @@ func TestBrowserCompareWithoutJavaScript(t *testing.T) {
 		t.Fatalf("no-JS sort and next: %s, %q", search, pageOf)
 	}
 	b.run(t,
+		// One location's pollutant select offers that location's pollutants: choose Delhi, apply, then PM10.
 		setField(`#f-location`, "Delhi"),
-		setField(`#f-type`, "pm10"),
 		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
 		chromedp.WaitReady(`#f-location option[value="Delhi"][selected]`),
+		setField(`#f-type`, "pm10"),
+		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
+		chromedp.WaitReady(`#f-type option[value="pm10"][selected]`),
 		chromedp.Location(&search),
 		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
 	)
@@ -232,7 +239,10 @@ func TestBrowserCompareWithoutJavaScript(t *testing.T) {
 	b.run(t,
 		chromedp.Navigate(base+"/"),
 		chromedp.WaitVisible(`#view .latest`),
+		// One location's pollutant select offers that location's pollutants: choose Delhi, apply, then PM10.
 		setField(`#f-location`, "Delhi"),
+		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
+		chromedp.WaitReady(`#f-location option[value="Delhi"][selected]`),
 		setField(`#f-type`, "pm10"),
 		chromedp.Click(`#f-apply`, chromedp.NodeVisible),
 		chromedp.WaitReady(`#f-type option[value="pm10"][selected]`),
@@ -242,4 +252,17 @@ func TestBrowserCompareWithoutJavaScript(t *testing.T) {
 	if !strings.Contains(latest, "PM10 in Delhi") || !strings.HasPrefix(chart, "Delhi · PM10") {
 		t.Fatalf("no-JS dashboard form: %q, chart %q", latest, chart)
 	}
+}
+
+// agoSuffix is what the dashboard adds to the date of a latest measurement on iso, by this machine's
+// clock (the server's): ", 6 years ago" (app/age), or nothing when it is recent.
+func agoSuffix(iso string) string {
+	d, err := time.Parse(time.DateOnly, iso)
+	if err != nil {
+		panic(err)
+	}
+	if s := age.Ago(d, time.Now()); s != "" {
+		return ", " + s
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"slices"
 	"time"
 
@@ -20,9 +21,9 @@ const (
 // comparison table. It takes every parameter /compare takes, so /?location=Delhi&type=pm10 is a bookmark
 // like any view.
 func (s *server) showHome(c *fiber.Ctx) error {
-	cv, err := parseCompare(c)
-	if err != nil {
-		return err
+	cv, errs := parseCompareAll(c)
+	if len(errs) > 0 {
+		return s.invalidCompare(c, "/", "pages/home", cv, errs, true)
 	}
 	p, err := s.comparePage(c, "/", cv, true)
 	if err != nil {
@@ -37,14 +38,23 @@ func (s *server) showHome(c *fiber.Ctx) error {
 }
 
 // dashboardDefaults fills in the dashboard's location and pollutant when the URL names none: Hyderabad
-// and PM2.5 when the data has them, else the first location or pollutant there is.
-func dashboardDefaults(cv *queries.CompareView, locs, types []string) {
+// and PM2.5 when the data has them, else the first location there is and the first pollutant that
+// location has (of every pollutant when it has none).
+func (s *server) dashboardDefaults(ctx context.Context, cv *queries.CompareView, locs, types []string) error {
 	if len(cv.Locations) == 0 {
 		cv.Locations = fallback(locs, homeLocation)
 	}
 	if len(cv.Types) == 0 {
-		cv.Types = fallback(types, homeType)
+		have, err := s.typesFor(ctx, cv.Locations, types)
+		if err != nil {
+			return err
+		}
+		if len(have) == 0 {
+			have = types
+		}
+		cv.Types = fallback(have, homeType)
 	}
+	return nil
 }
 
 // fallback is the default choice of a select: want when the data has it, else the first there is, else

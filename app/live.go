@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -93,13 +94,15 @@ func (s *server) markRefresh(c *fiber.Ctx) {
 	}
 }
 
-// viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request).
+// viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request). It
+// holds today's date too, since the dashboard says how old its latest measurement is ("3 days ago"):
+// a page rendered yesterday is not today's even when the data has not changed.
 func viewETag(version string, fragment bool) string {
 	form := "p"
 	if fragment {
 		form = "f"
 	}
-	return `"` + buildID() + "-" + version + "-" + form + `"`
+	return `"` + buildID() + "-" + time.Now().Format("20060102") + "-" + version + "-" + form + `"`
 }
 
 // etagMatches applies If-None-Match's weak comparison: any listed tag, W/ or not, or *.

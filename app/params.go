@@ -32,15 +32,38 @@ func defaultDesc(key string) bool { return key != "location" && key != "type" }
 // cannot be understood is a 400 that names the parameter; unknown locations or pollutants just match
 // nothing. No parameter ever becomes SQL text: sort must be one of the view's columns.
 func parseView(c *fiber.Ctx, cols sortable) (queries.View, error) {
+	v, errs := parseViewAll(c, cols)
+	if len(errs) > 0 {
+		return v, errs[0].err
+	}
+	return v, nil
+}
+
+// fieldError is a 400 for one parameter, with the parameter's name: the view marks that field.
+type fieldError struct {
+	param string
+	err   *pageError
+}
+
+// parseViewAll is parseView that goes on past a bad parameter: it returns the view with every good
+// parameter applied and every bad one at its default, and a 400 for each bad one, in the order of the
+// query string's meaning (sort first, dates last). The view with a bad filter shows its form from it,
+// the person's good values kept and the bad fields marked.
+func parseViewAll(c *fiber.Ctx, cols sortable) (queries.View, []fieldError) {
 	q := c.Context().QueryArgs()
 	get := func(name string) string { return strings.TrimSpace(string(q.Peek(name))) }
 	v := queries.View{Sort: "date", Page: 1, Size: queries.DefaultSize}
+	var errs []fieldError
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fieldError{name, badParam(name, format, args...)})
+	}
 
 	if s := get("sort"); s != "" {
-		if !cols.ValidSort(s) {
-			return v, badParam("sort", "%q is not a column of this table; use one of %s", s, strings.Join(cols.SortKeys(), ", "))
+		if cols.ValidSort(s) {
+			v.Sort = s
+		} else {
+			bad("sort", "%q is not a column of this table; use one of %s", s, strings.Join(cols.SortKeys(), ", "))
 		}
-		v.Sort = s
 	}
 	v.Desc = defaultDesc(v.Sort)
 	switch d := get("dir"); d {
@@ -50,21 +73,23 @@ func parseView(c *fiber.Ctx, cols sortable) (queries.View, error) {
 	case "desc":
 		v.Desc = true
 	default:
-		return v, badParam("dir", "%q is not a direction; use asc or desc", d)
+		bad("dir", "%q is not a direction; use asc or desc", d)
 	}
 	if s := get("page"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxPage {
-			return v, badParam("page", "%q is not a page number; pages count from 1", s)
+			bad("page", "%q is not a page number; pages count from 1", s)
+		} else {
+			v.Page = n
 		}
-		v.Page = n
 	}
 	if s := get("size"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > queries.MaxSize {
-			return v, badParam("size", "%q is not a page size; use a number from 1 to %d", s, queries.MaxSize)
+			bad("size", "%q is not a page size; use a number from 1 to %d", s, queries.MaxSize)
+		} else {
+			v.Size = n
 		}
-		v.Size = n
 	}
 	for _, p := range []struct {
 		name string
@@ -72,57 +97,49 @@ func parseView(c *fiber.Ctx, cols sortable) (queries.View, error) {
 	}{{"after", &v.After}, {"before", &v.Before}} {
 		if s := get(p.name); s != "" {
 			c, err := queries.DecodeCursor(s)
-			if err != nil {
-				return v, badParam(p.name, "%v", err)
+			switch {
+			case err != nil:
+				bad(p.name, "%v", err)
+			case !storable(c.Location) || !storable(c.Type):
+				bad(p.name, "not a cursor from a next or previous link")
+			default:
+				*p.dst = c
 			}
-			*p.dst = c
 		}
 	}
 	if v.After != nil && v.Before != nil {
-		return v, badParam("after", "use after or before, not both")
+		bad("after", "use after or before, not both")
+		v.After, v.Before = nil, nil
 	}
-	v.Locations = multi(q.PeekMulti("location"))
-	v.Types = multi(q.PeekMulti("type"))
 	for _, p := range []struct {
 		name string
-		vals []string
-	}{{"location", v.Locations}, {"type", v.Types}} {
-		for _, s := range p.vals {
+		dst  *[]string
+	}{{"location", &v.Locations}, {"type", &v.Types}} {
+		for _, s := range multi(q.PeekMulti(p.name)) {
 			if !storable(s) {
-				return v, badParam(p.name, "%q is not a name: it holds a control character or bytes that are not UTF-8", s)
+				bad(p.name, "%q is not a name: it holds a control character or bytes that are not UTF-8", s)
+				continue
 			}
+			*p.dst = append(*p.dst, s)
 		}
 	}
 	for _, p := range []struct {
 		name string
-		c    *queries.Cursor
-	}{{"after", v.After}, {"before", v.Before}} {
-		if p.c != nil && (!storable(p.c.Location) || !storable(p.c.Type)) {
-			return v, badParam(p.name, "not a cursor from a next or previous link")
+		dst  *time.Time
+	}{{"from", &v.From}, {"to", &v.To}} {
+		if s := get(p.name); s != "" {
+			d, err := time.Parse(time.DateOnly, s)
+			if err != nil {
+				bad(p.name, "%q is not a date; use YYYY-MM-DD, such as 2020-07-01", s)
+				continue
+			}
+			*p.dst = d
 		}
-	}
-	var err error
-	if v.From, err = parseDateParam("from", get("from")); err != nil {
-		return v, err
-	}
-	if v.To, err = parseDateParam("to", get("to")); err != nil {
-		return v, err
 	}
 	if !v.From.IsZero() && !v.To.IsZero() && v.From.After(v.To) {
-		return v, badParam("from", "%s is after to (%s); from must be on or before to", v.From.Format(time.DateOnly), v.To.Format(time.DateOnly))
+		bad("from", "%s is after to (%s); from must be on or before to", v.From.Format(time.DateOnly), v.To.Format(time.DateOnly))
 	}
-	return v, nil
-}
-
-func parseDateParam(name, s string) (time.Time, error) {
-	if s == "" {
-		return time.Time{}, nil
-	}
-	d, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return d, badParam(name, "%q is not a date; use YYYY-MM-DD, such as 2020-07-01", s)
-	}
-	return d, nil
+	return v, errs
 }
 
 // storable reports whether s could be a stored location or pollutant: valid UTF-8 without control

@@ -53,6 +53,10 @@ type server struct {
 	// pooler recognises the errors of a pooler configured the wrong way and adapts the pool (pooler.go);
 	// nil in tests that build their own pool.
 	pooler *queries.Pooler
+	// locTypes caches each location's pollutants by data version (filters.go); now is the clock (nil:
+	// time.Now), set by tests.
+	locTypes locationTypesCache
+	now      func() time.Time
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the

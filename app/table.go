@@ -47,6 +47,12 @@ type viewControls struct {
 	SingleType string
 	MultiLoc   bool
 	MultiType  bool
+	// Min and Max bound the date inputs: the first and last date the location and pollutant filters
+	// select (empty when nothing matches).
+	Min, Max string
+	// Invalid is set when a parameter is bad: the view shows its form, the bad fields marked, and the
+	// messages instead of rows (filters.go).
+	Invalid *formError
 }
 
 // newViewControls fills the filter form of a view at path: its choices with the view's marked, and
@@ -84,9 +90,9 @@ type column struct {
 // showTable is the measurements or predictions table: one page of rows, sorted and filtered.
 func (s *server) showTable(t queries.Table) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		v, err := parseView(c, t)
-		if err != nil {
-			return err
+		v, errs := parseViewAll(c, t)
+		if len(errs) > 0 {
+			return s.invalidTable(c, t, v, errs)
 		}
 		p, err := s.tablePage(c, t, v)
 		if err != nil {
@@ -124,6 +130,9 @@ func (s *server) tablePage(c *fiber.Ctx, t queries.Table, v queries.View) (table
 		Pages:        pages(total, v.Size),
 		Describe:     describe(v),
 		viewControls: newViewControls(path, v, locs, types),
+	}
+	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{t}, v); err != nil {
+		return tablePage{}, err
 	}
 	p.SelfURL = viewURL(path, v)
 	title := t.Title

@@ -171,7 +171,8 @@ func TestTableBadParameters(t *testing.T) {
 		if resp.StatusCode != 400 || !strings.Contains(body, param) || strings.Contains(body, "<html") {
 			t.Errorf("%s (htmx): status %d, want a 400 fragment naming %q", target, resp.StatusCode, param)
 		}
-		if strings.Contains(strings.ToLower(body), "select ") || strings.Contains(body, "SQLSTATE") {
+		// (The view's 400 holds its filter form, whose <select>s are not SQL.)
+		if strings.Contains(strings.ToUpper(strings.ReplaceAll(body, "<select ", "")), "SELECT ") || strings.Contains(body, "SQLSTATE") {
 			t.Errorf("%s: the error leaks SQL", target)
 		}
 	}

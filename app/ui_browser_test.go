@@ -530,8 +530,8 @@ func TestBrowserEveryPage(t *testing.T) {
 		{path: "/locations", title: "Locations and pollutants · aqdash"},
 		{path: "/raw_prediction_data", title: "Predictions · aqdash"},
 		{path: "/no/such/page", status: 404, title: "Not found · aqdash"},
-		{path: "/historic?from=2020-02-30", status: 400, title: "Bad request · aqdash"},
-		{path: "/compare?match=sometimes", status: 400, title: "Bad request · aqdash"},
+		{path: "/historic?from=2020-02-30", status: 400, title: "Bad request · Measurements · aqdash"},
+		{path: "/compare?match=sometimes", status: 400, title: "Bad request · Compare · aqdash"},
 	}
 	for _, p := range pages {
 		if p.status != 0 {

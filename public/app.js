@@ -234,3 +234,122 @@
     else body.setAttribute('data-live', 'connecting');
   });
 })();
+
+// aqdash: the filter form, the reader's place after a swap, and what a screen reader hears.
+(function () {
+  'use strict';
+
+  var body = document.body;
+  var REFRESH_HEADER = 'X-Aqdash-Refresh';
+
+  // Typed fields (the date inputs, data-typed) apply on Apply, Enter (the form's own submit) or when the
+  // focus leaves them, never per keystroke: Chromium fires change once per typed digit of a year (0002,
+  // 0020, 0201, 2019), and the form no longer listens to change (the selects apply at once themselves).
+  // Moving from one date to the other, or to Apply, waits: the person is still composing the range.
+  function composing(el, form) {
+    return !!el && form.contains(el) && (el.hasAttribute('data-typed') || el.type === 'submit');
+  }
+
+  function typedChanged(form) {
+    var changed = false;
+    var fields = form.querySelectorAll('[data-typed]');
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) changed = true;
+    }
+    return changed;
+  }
+
+  // apply submits the form through htmx: a synthetic submit event, never the browser's own submission,
+  // so a form htmx has not yet taken over (just swapped in) cannot navigate the whole page. htmx checks
+  // the form first (min, max, a half-typed date) and shows the browser's message (reportValidityOfForms).
+  // A form applies given values once: leaving a date's picker button reports a focusout twice.
+  function apply(form) {
+    var values = [].map.call(form.querySelectorAll('[data-typed]'), function (f) { return f.value; }).join(' ');
+    if (form.getAttribute('data-applied') === values) return;
+    form.setAttribute('data-applied', values);
+    if (window.htmx) htmx.trigger(form, 'submit');
+    else form.requestSubmit();
+  }
+
+  // Leaving the dates applies them, once the focus has settled: a field that a swap removed (Chromium
+  // then reports a focusout) applies nothing, nor does a move to the other date or to Apply.
+  body.addEventListener('focusout', function (evt) {
+    var el = evt.target;
+    var form = el && el.form;
+    if (!form || !form.classList.contains('filters') || !composing(el, form)) return;
+    window.setTimeout(function () {
+      if (!el.isConnected || composing(document.activeElement, form) || !typedChanged(form)) return;
+      apply(form);
+    }, 0);
+  });
+
+  // Enter in a date applies it once: the browser would submit on keydown and again on keypress.
+  body.addEventListener('keydown', function (evt) {
+    var el = evt.target;
+    if (evt.key !== 'Enter' || !el.hasAttribute || !el.hasAttribute('data-typed') || !el.form || !window.htmx) return;
+    evt.preventDefault();
+    apply(el.form);
+  });
+  body.addEventListener('keypress', function (evt) {
+    if (evt.key === 'Enter' && evt.target.hasAttribute && evt.target.hasAttribute('data-typed') && window.htmx) evt.preventDefault();
+  });
+
+  function isRefresh(evt) {
+    var cfg = evt.detail && evt.detail.requestConfig;
+    return !!(cfg && cfg.headers && cfg.headers[REFRESH_HEADER]);
+  }
+
+  // A swap keeps the reader's place: when the view's table header (or, without rows, what stands in their
+  // place) has ended up above the window, as after a click on a scrolled page, it is brought to the top.
+  // A header below the window is left there (the person is at the filters), and a live refresh never
+  // moves the page. The focus stays on the control that was used (htmx restores it without scrolling).
+  function keepPlace(view) {
+    var anchor = view.querySelector('thead, .form-error, .summary, .empty');
+    if (!anchor) return;
+    if (anchor.getBoundingClientRect().top < 0) anchor.scrollIntoView({ block: 'start' });
+  }
+
+  // After a swap the view's result (its count, its empty state) is said in the page's polite live
+  // region, which outlives every swap; an error says itself (role=alert).
+  var announce = document.getElementById('announce');
+  var said = '';
+  function tell(view, always) {
+    if (!announce || view.querySelector('.form-error')) return;
+    var what = view.querySelector('#view-caption, .empty');
+    var text = what ? what.textContent.replace(/\s+/g, ' ').trim() : '';
+    if (!text || (!always && text === said)) return;
+    said = text;
+    announce.textContent = '';
+    window.setTimeout(function () { announce.textContent = text; }, 50);
+  }
+
+  body.addEventListener('htmx:afterSwap', function (evt) {
+    var target = evt.detail && evt.detail.target;
+    if (!target || target.id !== 'view') return;
+    var view = document.getElementById('view');
+    if (!view) return;
+    var refresh = isRefresh(evt);
+    if (!refresh) keepPlace(view);
+    tell(view, !refresh);
+  });
+
+  // Metric definitions are toggletips (<details class="term">): one open at a time, Escape closes it
+  // and gives the focus back to its term, a click elsewhere closes it.
+  document.addEventListener('toggle', function (evt) {
+    var d = evt.target;
+    if (!d.matches || !d.matches('details.term') || !d.open) return;
+    document.querySelectorAll('details.term[open]').forEach(function (o) { if (o !== d) o.open = false; });
+  }, true);
+  document.addEventListener('keydown', function (evt) {
+    if (evt.key !== 'Escape') return;
+    var d = document.activeElement && document.activeElement.closest && document.activeElement.closest('details.term[open]');
+    if (!d) d = document.querySelector('details.term[open]');
+    if (!d) return;
+    d.open = false;
+    d.querySelector('summary').focus();
+  });
+  document.addEventListener('click', function (evt) {
+    var inside = evt.target.closest && evt.target.closest('details.term');
+    document.querySelectorAll('details.term[open]').forEach(function (o) { if (o !== inside) o.open = false; });
+  });
+})();
