@@ -84,7 +84,9 @@ func parseCompare(c *fiber.Ctx) (queries.CompareView, error) {
 		return cv, badParam(name, "the comparison pages by number; use page")
 	}
 	if m := strings.TrimSpace(c.Query("match")); m != "" {
-		cv.Match = queries.Match(m)
+		// A copy: c.Query points into the request's buffer, and the view outlives the handler in a CSV
+		// export's stream writer.
+		cv.Match = queries.Match(strings.Clone(m))
 		if !cv.Match.Valid() {
 			names := make([]string, len(queries.Matches))
 			for i, m := range queries.Matches {

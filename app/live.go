@@ -52,38 +52,33 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotModified)
 		return nil
 	}
-	key := tag + " " + c.OriginalURL()
-	if s.pages == nil {
-		key = ""
-	}
-	if page, ok := s.cachedPage(key); ok {
-		c.Set(fiber.HeaderETag, tag)
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		if page.pushURL != "" {
-			c.Set("HX-Push-Url", page.pushURL)
+	var key string
+	var before []header
+	if s.pages != nil {
+		// The concatenation copies the request's URI: the key outlives the request, and OriginalURL
+		// points into fasthttp's buffer for it, which the next request on that context overwrites.
+		key = tag + " " + c.OriginalURL()
+		if page, ok := s.pages.Get(key); ok {
+			page.replay(c)
+			c.Set(fiber.HeaderETag, tag)
+			s.markRefresh(c)
+			return nil
 		}
-		s.markRefresh(c)
-		return c.Send(page.body)
+		before = responseHeaders(c)
 	}
 	if err := c.Next(); err != nil {
 		return err
 	}
 	if c.Response().StatusCode() == fiber.StatusOK {
-		c.Set(fiber.HeaderETag, tag)
 		if body := c.Response().Body(); key != "" && len(body) <= pageCacheMaxBody {
-			s.pages.Add(key, cachedPage{body: append([]byte(nil), body...), pushURL: c.GetRespHeader("HX-Push-Url")})
+			if page, ok := newCachedPage(c, before, body); ok {
+				s.pages.Add(key, page)
+			}
 		}
+		c.Set(fiber.HeaderETag, tag)
 	}
 	s.markRefresh(c)
 	return nil
-}
-
-// cachedPage looks a rendered view up; an empty key (the cache is off) finds nothing.
-func (s *server) cachedPage(key string) (cachedPage, bool) {
-	if key == "" {
-		return cachedPage{}, false
-	}
-	return s.pages.Get(key)
 }
 
 // markRefresh keeps a live refresh (app.js re-fetching the view already shown) out of the history.
