@@ -160,6 +160,11 @@ func checkDown(t *testing.T, answers []answer, wantMessage string) {
 			if !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") || !strings.Contains(a.body, `{"error":"`+wantMessage) {
 				t.Errorf("%s: %s %s", what, a.header.Get("Content-Type"), a.body)
 			}
+		case dataRoute(strings.Split(a.target, "?")[0]):
+			// The JSON and CSV twins answer JSON, with the page's message.
+			if !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") || !strings.HasPrefix(a.body, `{"error":"`+wantMessage) || strings.Contains(a.body, `"parameter"`) {
+				t.Errorf("%s: %s %s", what, a.header.Get("Content-Type"), a.body)
+			}
 		case a.form == "fragment":
 			if strings.Contains(a.body, "<!doctype") || !strings.Contains(a.body, `id="view"`) || !strings.Contains(a.body, wantMessage) {
 				t.Errorf("%s: not the error fragment: %.500s", what, a.body)
