@@ -100,6 +100,9 @@ const (
 type cachedPage struct {
 	headers []header
 	body    []byte
+	// br and gzip are the body in those codings, made the first time a client asked for them (nil
+	// until then): a cached view is compressed once, not on every request.
+	br, gzip []byte
 }
 
 // header is one response header, copied out of fasthttp's buffers.
@@ -143,14 +146,46 @@ func newCachedPage(c *fiber.Ctx, before []header, body []byte) (page cachedPage,
 	return page, ok
 }
 
-// replay answers c with the cached page, as its handler answered when it was rendered.
-func (p cachedPage) replay(c *fiber.Ctx) {
+// replay answers c with the cached page, as its handler answered when it was rendered, in the coding
+// the client prefers (see codingFor). It returns the page with a coding it had to make, and whether it
+// made one: the caller stores it again so that the next request finds it.
+func (p cachedPage) replay(c *fiber.Ctx) (cachedPage, bool) {
 	for _, h := range p.headers {
 		c.Set(h.key, h.value) // Set copies the value into the response's own buffer
 	}
-	// The cache's slice becomes the response body without a copy: fasthttp only reads it, and the entry is
-	// never written after it is made.
-	c.Response().SetBodyRaw(p.body)
+	resp := c.Response()
+	// The cache's slices become the response body without a copy: fasthttp only reads them, and an
+	// entry's slices are never written once made.
+	resp.SetBodyRaw(p.body)
+	coding := codingFor(c)
+	if coding == "" {
+		return p, false
+	}
+	if encoded := p.coded(coding); encoded != nil {
+		resp.SetBodyRaw(encoded)
+		resp.Header.SetContentEncoding(coding)
+		return p, false
+	}
+	compressBody(c, coding)
+	return p.withCoding(coding, resp.Body()), true
+}
+
+// coded is the body in coding, nil when not made yet.
+func (p cachedPage) coded(coding string) []byte {
+	if coding == codingBrotli {
+		return p.br
+	}
+	return p.gzip
+}
+
+// withCoding is the page with a copy of its body in coding.
+func (p cachedPage) withCoding(coding string, encoded []byte) cachedPage {
+	if coding == codingBrotli {
+		p.br = bytes.Clone(encoded)
+	} else {
+		p.gzip = bytes.Clone(encoded)
+	}
+	return p
 }
 
 // newPageCache makes the server's cache of rendered live views, keyed by ETag (build, data version,

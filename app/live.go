@@ -59,7 +59,9 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		// points into fasthttp's buffer for it, which the next request on that context overwrites.
 		key = tag + " " + c.OriginalURL()
 		if page, ok := s.pages.Get(key); ok {
-			page.replay(c)
+			if page, made := page.replay(c); made {
+				s.pages.Add(key, page) // the same entry, with the coding just made
+			}
 			c.Set(fiber.HeaderETag, tag)
 			s.markRefresh(c)
 			return nil
@@ -72,6 +74,11 @@ func (s *server) liveView(c *fiber.Ctx) error {
 	if c.Response().StatusCode() == fiber.StatusOK {
 		if body := c.Response().Body(); key != "" && len(body) <= pageCacheMaxBody {
 			if page, ok := newCachedPage(c, before, body); ok {
+				// Compressed here rather than by compressBodies, so that the entry keeps the coding too.
+				if coding := codingFor(c); coding != "" {
+					compressBody(c, coding)
+					page = page.withCoding(coding, c.Response().Body())
+				}
 				s.pages.Add(key, page)
 			}
 		}
@@ -88,17 +95,22 @@ func (s *server) markRefresh(c *fiber.Ctx) {
 	}
 }
 
-// viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request).
+// viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request). It is
+// weak: the view goes out in several codings (compress.go), the same content in each, and a strong ETag
+// would have to differ between them (RFC 9110 8.8.3), which the copy of it in the fragment (for app.js's
+// polling) could not.
 func viewETag(version string, fragment bool) string {
 	form := "p"
 	if fragment {
 		form = "f"
 	}
-	return `"` + buildID() + "-" + version + "-" + form + `"`
+	return `W/"` + buildID() + "-" + version + "-" + form + `"`
 }
 
-// etagMatches applies If-None-Match's weak comparison: any listed tag, W/ or not, or *.
+// etagMatches applies If-None-Match's weak comparison (RFC 9110 8.8.3.2): any listed tag whose opaque
+// part, W/ or not, is tag's, or *.
 func etagMatches(header, tag string) bool {
+	tag = strings.TrimPrefix(tag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == tag || t == "*" {
