@@ -212,3 +212,25 @@ func TestPageCacheDifferential(t *testing.T) {
 	}
 	t.Logf("%d answers compared (%d with HX-Push-Url), %d pages cached", compared, pushed, on.pages.Len())
 }
+
+// TestPageCacheIsTheDefault: the configuration people run has the page cache on (PAGE_CACHE unset), and
+// the servers the tests build run it too; only PAGE_CACHE=off turns it off.
+func TestPageCacheIsTheDefault(t *testing.T) {
+	for env, want := range map[string]bool{"": true, "on": true, "off": false} {
+		cfg, err := LoadConfig(envOf("PAGE_CACHE", env))
+		if err != nil || cfg.PageCache != want {
+			t.Errorf("PAGE_CACHE=%q: PageCache %v (%v), want %v", env, cfg.PageCache, err, want)
+		}
+	}
+	h, p := fixture()
+	ts := newTestServer(t, h, p)
+	if ts.pages == nil {
+		t.Error("newTestServer (the browser suite's server) runs without the page cache")
+	}
+	if live, _ := liveServer(t, ts.url); live.pages == nil {
+		t.Error("liveServer (the live browser tests' server) runs without the page cache")
+	}
+	if rs := reliabilityServer(t, ts.url, Config{}); rs.pages == nil {
+		t.Error("reliabilityServer runs without the page cache")
+	}
+}

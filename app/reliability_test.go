@@ -41,6 +41,7 @@ var downExports = []string{"/historic.json", "/predictions.json?page=2", "/compa
 func reliabilityServer(t *testing.T, url string, cfg Config) *testServer {
 	t.Helper()
 	cfg.Port, cfg.DatabaseURL, cfg.DirectDatabaseURL = "0", url, url
+	cfg.PageCache = true // as users run it
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = 2 * time.Second
 	}
