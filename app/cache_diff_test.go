@@ -69,15 +69,17 @@ var diffViews = []string{
 }
 
 // diffForms are the ways a view is asked for: the page, the htmx fragment, a history restore (the page,
-// though htmx says HX-Request) and app.js's live refresh (a fragment that must not be pushed).
+// though htmx says HX-Request), app.js's live refresh (a fragment that must not be pushed) and its poll.
 var diffForms = []struct {
-	name    string
-	headers []string
+	name, method string
+	headers      []string
 }{
-	{"page", nil},
-	{"fragment", []string{"HX-Request", "true"}},
-	{"restore", []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}},
-	{"refresh", []string{"HX-Request", "true", liveRefreshHeader, "1"}},
+	{"page", http.MethodGet, nil},
+	{"fragment", http.MethodGet, []string{"HX-Request", "true"}},
+	{"restore", http.MethodGet, []string{"HX-Request", "true", "HX-History-Restore-Request", "true"}},
+	{"refresh", http.MethodGet, []string{"HX-Request", "true", liveRefreshHeader, "1"}},
+	// app.js's poll, where EventSource cannot work: a HEAD of the fragment.
+	{"poll", http.MethodHead, []string{"HX-Request", "true", liveRefreshHeader, "1"}},
 }
 
 // diffEncodings are the Accept-Encoding headers asked with: none, and what browsers send.
@@ -93,9 +95,9 @@ type diffAnswer struct {
 // perRequest are the headers that differ between any two answers, cached or not.
 var perRequest = []string{"Date", "X-Request-Id"}
 
-func askDiff(t *testing.T, app *fiber.App, target string, headers []string) diffAnswer {
+func askDiff(t *testing.T, app *fiber.App, method, target string, headers []string) diffAnswer {
 	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req := httptest.NewRequest(method, target, nil)
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
@@ -156,8 +158,8 @@ func TestPageCacheDifferential(t *testing.T) {
 	off := offSrv.newApp()
 
 	type job struct {
-		view, form string
-		headers    []string
+		view, form, method string
+		headers            []string
 	}
 	var jobs []job
 	for _, v := range diffViews {
@@ -169,7 +171,7 @@ func TestPageCacheDifferential(t *testing.T) {
 					hs = append(hs, "Accept-Encoding", enc)
 					name += "+compressed"
 				}
-				jobs = append(jobs, job{v, name, hs})
+				jobs = append(jobs, job{v, name, f.method, hs})
 			}
 		}
 	}
@@ -179,8 +181,8 @@ func TestPageCacheDifferential(t *testing.T) {
 		for r := range rounds {
 			rng.Shuffle(len(jobs), func(i, j int) { jobs[i], jobs[j] = jobs[j], jobs[i] })
 			for _, j := range jobs {
-				cached := askDiff(t, on.app, j.view, j.headers)
-				rendered := askDiff(t, off, j.view, j.headers)
+				cached := askDiff(t, on.app, j.method, j.view, j.headers)
+				rendered := askDiff(t, off, j.method, j.view, j.headers)
 				what := fmt.Sprintf("%s, round %d: %s %s", phase, r+1, j.form, j.view)
 				if cached.status != 200 || rendered.status != 200 {
 					t.Fatalf("%s: status cached %d, rendered %d: %.300s", what, cached.status, rendered.status, rendered.body)
