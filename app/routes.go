@@ -19,6 +19,7 @@ func (s *server) newApp() *fiber.App {
 		ReadTimeout:           15 * time.Second,
 		IdleTimeout:           75 * time.Second,
 		BodyLimit:             10 << 20,
+		Immutable:             s.immutable,
 	})
 	app.Use(requestid.New())
 	// Outside logRequests, which answers errors: error pages are compressed too. Streams never are
