@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -24,20 +25,8 @@ import (
 //
 //	go test -run '^$' -bench Immutable -benchmem ./app/
 func BenchmarkImmutable(b *testing.B) {
+	url, pool := benchFixture(b)
 	ctx := context.Background()
-	url := dbtest.NewDatabase(b)
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	h, p := diffFixture()
-	if _, err := ingest.Import(ctx, pool, queries.Historic, strings.NewReader(h)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := ingest.Import(ctx, pool, queries.Predictions, strings.NewReader(p)); err != nil {
-		b.Fatal(err)
-	}
 	requests := []struct {
 		name, url string
 		headers   []string
@@ -82,6 +71,65 @@ func BenchmarkImmutable(b *testing.B) {
 					}
 				}
 				b.ReportMetric(float64(len(fctx.Response.Body())), "bytes/answer")
+			})
+		}
+	}
+}
+
+// benchFixture is a fresh database holding diffFixture's rows.
+func benchFixture(b *testing.B) (string, *pgxpool.Pool) {
+	b.Helper()
+	ctx := context.Background()
+	url := dbtest.NewDatabase(b)
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	h, p := diffFixture()
+	if _, err := ingest.Import(ctx, pool, queries.Historic, strings.NewReader(h)); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := ingest.Import(ctx, pool, queries.Predictions, strings.NewReader(p)); err != nil {
+		b.Fatal(err)
+	}
+	return url, pool
+}
+
+// BenchmarkEncode is the cost of compressing one answer at the per-request levels (brotliLevel,
+// gzipLevel): what a page costs once per data version with the page cache on, and what a JSON answer
+// costs every time.
+//
+//	go test -run '^$' -bench Encode -benchmem ./app/
+func BenchmarkEncode(b *testing.B) {
+	url, pool := benchFixture(b)
+	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 5 * time.Second}
+	s, err := newServer(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	app := s.newApp()
+	for _, target := range []struct{ name, url string }{
+		{"dashboard", "/?location=Patna&type=pm10"},
+		{"historic_json_100", "/historic.json?type=pm25&size=100"},
+	} {
+		resp, err := app.Test(httptest.NewRequest(http.MethodGet, target.url, nil), -1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("%s: %d %v", target.url, resp.StatusCode, err)
+		}
+		for _, coding := range []string{codingBrotli, codingGzip} {
+			b.Run(target.name+"/"+coding, func(b *testing.B) {
+				var out []byte
+				for b.Loop() {
+					out = encode(out[:0], coding, body)
+				}
+				b.ReportMetric(float64(len(body)), "bytes/plain")
+				b.ReportMetric(float64(len(out)), "bytes/coded")
 			})
 		}
 	}
