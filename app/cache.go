@@ -1,11 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/gofiber/fiber/v2"
 	lru "github.com/hashicorp/golang-lru/v2"
 
 	"github.com/aqdash/aqdash/queries"
@@ -89,10 +92,100 @@ const (
 	pageCacheMaxBody = 128 << 10
 )
 
-// cachedPage is a rendered live view: its body and the URL htmx is told to push.
+// cachedPage is a rendered live view: its body and the headers its handler set (Content-Type,
+// HX-Push-Url, anything a view adds), every byte a copy the cache owns. Nothing in it may point into
+// fasthttp's request or response buffers: those are reused by the next request on the same context, so
+// an alias would change under the cache (it did: HX-Push-Url read with GetRespHeader came back as the
+// bytes of a later response's ETag).
 type cachedPage struct {
+	headers []header
 	body    []byte
-	pushURL string
+	// br and gzip are the body in those codings, made the first time a client asked for them (nil
+	// until then): a cached view is compressed once, not on every request.
+	br, gzip []byte
+}
+
+// header is one response header, copied out of fasthttp's buffers.
+type header struct{ key, value string }
+
+// unreplayed are the headers a cached page never carries: framing and per-request ones, and the ETag,
+// which liveView sets itself.
+var unreplayed = map[string]bool{
+	"Content-Length": true, "Date": true, "Server": true, "Connection": true, "Transfer-Encoding": true,
+	"X-Request-Id": true, "Etag": true,
+}
+
+// responseHeaders copies the response's headers as they are now.
+func responseHeaders(c *fiber.Ctx) []header {
+	var hs []header
+	c.Response().Header.VisitAll(func(k, v []byte) {
+		hs = append(hs, header{string(k), string(v)}) // string([]byte) copies
+	})
+	return hs
+}
+
+// newCachedPage copies what the view's handler made of the response: its body, and every header that
+// is not in before (the headers as they were when the handler started) or has changed since. A
+// response that sets a cookie is never cached (ok is false).
+func newCachedPage(c *fiber.Ctx, before []header, body []byte) (page cachedPage, ok bool) {
+	had := make(map[header]bool, len(before))
+	for _, h := range before {
+		had[h] = true
+	}
+	ok = true
+	c.Response().Header.VisitAll(func(k, v []byte) {
+		key := textproto.CanonicalMIMEHeaderKey(string(k))
+		if key == fiber.HeaderSetCookie {
+			ok = false
+		}
+		if h := (header{string(k), string(v)}); !had[h] && !unreplayed[key] {
+			page.headers = append(page.headers, h)
+		}
+	})
+	page.body = bytes.Clone(body)
+	return page, ok
+}
+
+// replay answers c with the cached page, as its handler answered when it was rendered, in the coding
+// the client prefers (see codingFor). It returns the page with a coding it had to make, and whether it
+// made one: the caller stores it again so that the next request finds it.
+func (p cachedPage) replay(c *fiber.Ctx) (cachedPage, bool) {
+	for _, h := range p.headers {
+		c.Set(h.key, h.value) // Set copies the value into the response's own buffer
+	}
+	resp := c.Response()
+	// The cache's slices become the response body without a copy: fasthttp only reads them, and an
+	// entry's slices are never written once made.
+	resp.SetBodyRaw(p.body)
+	coding := codingFor(c)
+	if coding == "" {
+		return p, false
+	}
+	if encoded := p.coded(coding); encoded != nil {
+		resp.SetBodyRaw(encoded)
+		resp.Header.SetContentEncoding(coding)
+		return p, false
+	}
+	compressBody(c, coding)
+	return p.withCoding(coding, resp.Body()), true
+}
+
+// coded is the body in coding, nil when not made yet.
+func (p cachedPage) coded(coding string) []byte {
+	if coding == codingBrotli {
+		return p.br
+	}
+	return p.gzip
+}
+
+// withCoding is the page with a copy of its body in coding.
+func (p cachedPage) withCoding(coding string, encoded []byte) cachedPage {
+	if coding == codingBrotli {
+		p.br = bytes.Clone(encoded)
+	} else {
+		p.gzip = bytes.Clone(encoded)
+	}
+	return p
 }
 
 // newPageCache makes the server's cache of rendered live views, keyed by ETag (build, data version,

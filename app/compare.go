@@ -95,7 +95,9 @@ func parseCompareAll(c *fiber.Ctx) (queries.CompareView, []fieldError) {
 	}
 	cv := queries.CompareView{View: v, Match: queries.MatchBoth}
 	if m := strings.TrimSpace(c.Query("match")); m != "" {
-		if match := queries.Match(m); match.Valid() {
+		// A copy: c.Query points into the request's buffer, and the view outlives the handler in a CSV
+		// export's stream writer.
+		if match := queries.Match(strings.Clone(m)); match.Valid() {
 			cv.Match = match
 		} else {
 			names := make([]string, len(queries.Matches))

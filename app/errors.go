@@ -19,13 +19,28 @@ type pageError struct {
 	Status  int
 	Title   string
 	Message string
+	// Param names the query parameter at fault, on a 400 made by badParam.
+	Param string
 }
 
 func (e *pageError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Title, e.Message) }
 
 // badParam is the 400 for one bad query parameter; the message names the parameter.
 func badParam(name, format string, args ...any) *pageError {
-	return &pageError{Status: fiber.StatusBadRequest, Title: "Bad request", Message: name + ": " + fmt.Sprintf(format, args...)}
+	return &pageError{Status: fiber.StatusBadRequest, Title: "Bad request", Message: name + ": " + fmt.Sprintf(format, args...), Param: name}
+}
+
+// dataError is the body of every error of a view's JSON or CSV twin.
+type dataError struct {
+	Error string `json:"error"`
+	// Parameter names the query parameter at fault, on a 400.
+	Parameter string `json:"parameter,omitempty"`
+}
+
+// dataRoute reports whether path is a view's JSON or CSV twin (/historic.json, /compare.csv, ...), whose
+// errors are JSON.
+func dataRoute(path string) bool {
+	return strings.HasSuffix(path, ".json") || strings.HasSuffix(path, ".csv")
 }
 
 // errorPage is the data of the error page and fragment.
@@ -49,6 +64,13 @@ func (s *server) handleError(c *fiber.Ctx, err error) error {
 		c.Set("Cache-Control", "no-store")
 		return c.Status(pe.Status).JSON(apiError{Error: msg})
 	}
+	if dataRoute(c.Path()) {
+		// The JSON and CSV twins of the views are read by programs: the same status and message as the
+		// page, as JSON, with the parameter at fault on a 400.
+		c.Set("Cache-Control", "no-store")
+		c.Response().Header.Del(fiber.HeaderContentDisposition) // an error is no download
+		return c.Status(pe.Status).JSON(dataError{Error: pe.Message, Parameter: pe.Param})
+	}
 	data := errorPage{pageData: s.newPage(c, pe.Title), Status: pe.Status, Message: pe.Message}
 	c.Set("Cache-Control", "no-store")
 	if rerr := s.render(c, pe.Status, "pages/error", "partials/error", data); rerr != nil {
@@ -69,14 +91,14 @@ func (s *server) classify(c *fiber.Ctx, err error) *pageError {
 	case errors.As(err, &fe):
 		switch fe.Code {
 		case fiber.StatusNotFound:
-			return &pageError{fe.Code, "Not found", "There is no page at " + c.Path() + "."}
+			return &pageError{Status: fe.Code, Title: "Not found", Message: "There is no page at " + c.Path() + "."}
 		case fiber.StatusMethodNotAllowed:
-			return &pageError{fe.Code, "Method not allowed", "This address only answers GET."}
+			return &pageError{Status: fe.Code, Title: "Method not allowed", Message: "This address only answers GET."}
 		case fiber.StatusRequestEntityTooLarge:
-			return &pageError{fe.Code, "Too large", "The request body is too large."}
+			return &pageError{Status: fe.Code, Title: "Too large", Message: "The request body is too large."}
 		}
 		if fe.Code < 500 {
-			return &pageError{fe.Code, "Bad request", "The request could not be understood."}
+			return &pageError{Status: fe.Code, Title: "Bad request", Message: "The request could not be understood."}
 		}
 	case timedOut(err):
 		s.log.Warn("database timed out", "path", c.Path(), "err", err)
@@ -84,16 +106,16 @@ func (s *server) classify(c *fiber.Ctx, err error) *pageError {
 		if st := s.cfg.StatementTimeout; st > 0 && st < limit {
 			limit = st
 		}
-		return &pageError{fiber.StatusServiceUnavailable, "Timed out",
-			fmt.Sprintf("The database did not answer within %s, so this view was stopped. It may be busy: please try again in a moment, or narrow the view (fewer dates, locations or pollutants).", limit)}
+		return &pageError{Status: fiber.StatusServiceUnavailable, Title: "Timed out",
+			Message: fmt.Sprintf("The database did not answer within %s, so this view was stopped. It may be busy: please try again in a moment, or narrow the view (fewer dates, locations or pollutants).", limit)}
 	case unavailable(err):
 		s.log.Warn("database unavailable", "path", c.Path(), "err", err)
-		return &pageError{fiber.StatusServiceUnavailable, "Temporarily unavailable",
-			"The database is not answering right now. Please try again in a moment."}
+		return &pageError{Status: fiber.StatusServiceUnavailable, Title: "Temporarily unavailable",
+			Message: "The database is not answering right now. Please try again in a moment."}
 	}
 	s.log.Error("request failed", "path", c.Path(), "err", err)
-	return &pageError{fiber.StatusInternalServerError, "Something went wrong",
-		"Something went wrong on our side. It has been logged; please try again later."}
+	return &pageError{Status: fiber.StatusInternalServerError, Title: "Something went wrong",
+		Message: "Something went wrong on our side. It has been logged; please try again later."}
 }
 
 // timedOut reports whether err is a query that ran out of time: the request's deadline (QUERY_TIMEOUT) or

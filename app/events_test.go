@@ -56,7 +56,8 @@ func liveServer(t *testing.T, url string) (*testServer, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken}
+	// The page cache on, as users run it.
+	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken, PageCache: true}
 	logTo := io.Discard
 	if os.Getenv("TEST_LOG") != "" {
 		logTo = os.Stderr

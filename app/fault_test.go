@@ -77,7 +77,11 @@ func TestDatabaseCutUnderRunningServer(t *testing.T) {
 	proxy.cut()
 	// A live view rendered at the current data version may be answered from memory until the listener
 	// notices the loss (at once, here: its connection is closed); then nothing is served without asking.
-	waitUntil(t, 10*time.Second, "a page to answer 503", func() bool { return ts.ask("/historic?size=3", false, answerLimit).status == 503 })
+	// (A page not seen before answers 503 at once; so wait for the listener itself.)
+	waitUntil(t, 10*time.Second, "the listener to notice and a page to answer 503", func() bool {
+		_, known := ts.versions.get()
+		return !known && ts.ask("/historic?size=3", false, answerLimit).status == 503
+	})
 	answers := ts.askAll(downPages, append(downExports, "/healthz", "/api/predictions"))
 	checkDown(t, answers, downMessage)
 	t.Logf("database cut: %d requests, the slowest answered in %s", len(answers), slowest(answers).Round(time.Millisecond))

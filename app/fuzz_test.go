@@ -90,7 +90,7 @@ func FuzzParseView(f *testing.F) {
 		}
 	}
 	problems := &logProblems{}
-	s, err := newServer(Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 10 * time.Second}, slog.New(problems), pool)
+	s, err := newServer(Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 10 * time.Second, PageCache: true}, slog.New(problems), pool)
 	if err != nil {
 		f.Fatal(err)
 	}

@@ -64,7 +64,8 @@ func fallback(have []string, want string) []string {
 	case slices.Contains(have, want):
 		return []string{want}
 	case len(have) > 0:
-		return have[:1]
+		// A copy, not have[:1]: have is the options cache's slice, shared by every request.
+		return []string{have[0]}
 	}
 	return nil
 }

@@ -53,38 +53,40 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		c.Status(fiber.StatusNotModified)
 		return nil
 	}
-	key := tag + " " + c.OriginalURL()
-	if s.pages == nil {
-		key = ""
-	}
-	if page, ok := s.cachedPage(key); ok {
-		c.Set(fiber.HeaderETag, tag)
-		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
-		if page.pushURL != "" {
-			c.Set("HX-Push-Url", page.pushURL)
+	var key string
+	var before []header
+	if s.pages != nil {
+		// The concatenation copies the request's URI: the key outlives the request, and OriginalURL
+		// points into fasthttp's buffer for it, which the next request on that context overwrites.
+		key = tag + " " + c.OriginalURL()
+		if page, ok := s.pages.Get(key); ok {
+			if page, made := page.replay(c); made {
+				s.pages.Add(key, page) // the same entry, with the coding just made
+			}
+			c.Set(fiber.HeaderETag, tag)
+			s.markRefresh(c)
+			return nil
 		}
-		s.markRefresh(c)
-		return c.Send(page.body)
+		before = responseHeaders(c)
 	}
 	if err := c.Next(); err != nil {
 		return err
 	}
 	if c.Response().StatusCode() == fiber.StatusOK {
-		c.Set(fiber.HeaderETag, tag)
 		if body := c.Response().Body(); key != "" && len(body) <= pageCacheMaxBody {
-			s.pages.Add(key, cachedPage{body: append([]byte(nil), body...), pushURL: c.GetRespHeader("HX-Push-Url")})
+			if page, ok := newCachedPage(c, before, body); ok {
+				// Compressed here rather than by compressBodies, so that the entry keeps the coding too.
+				if coding := codingFor(c); coding != "" {
+					compressBody(c, coding)
+					page = page.withCoding(coding, c.Response().Body())
+				}
+				s.pages.Add(key, page)
+			}
 		}
+		c.Set(fiber.HeaderETag, tag)
 	}
 	s.markRefresh(c)
 	return nil
-}
-
-// cachedPage looks a rendered view up; an empty key (the cache is off) finds nothing.
-func (s *server) cachedPage(key string) (cachedPage, bool) {
-	if key == "" {
-		return cachedPage{}, false
-	}
-	return s.pages.Get(key)
 }
 
 // markRefresh keeps a live refresh (app.js re-fetching the view already shown) out of the history.
@@ -96,17 +98,22 @@ func (s *server) markRefresh(c *fiber.Ctx) {
 
 // viewETag is the ETag of a view at a data version: fragment and page differ (Vary: HX-Request). It
 // holds today's date too, since the dashboard says how old its latest measurement is ("3 days ago"):
-// a page rendered yesterday is not today's even when the data has not changed.
+// a page rendered yesterday is not today's even when the data has not changed. It is weak: the view
+// goes out in several codings (compress.go), the same content in each, and a strong ETag would have to
+// differ between them (RFC 9110 8.8.3), which the copy of it in the fragment (for app.js's polling)
+// could not.
 func viewETag(version string, fragment bool) string {
 	form := "p"
 	if fragment {
 		form = "f"
 	}
-	return `"` + buildID() + "-" + time.Now().Format("20060102") + "-" + version + "-" + form + `"`
+	return `W/"` + buildID() + "-" + time.Now().Format("20060102") + "-" + version + "-" + form + `"`
 }
 
-// etagMatches applies If-None-Match's weak comparison: any listed tag, W/ or not, or *.
+// etagMatches applies If-None-Match's weak comparison (RFC 9110 8.8.3.2): any listed tag whose opaque
+// part, W/ or not, is tag's, or *.
 func etagMatches(header, tag string) bool {
+	tag = strings.TrimPrefix(tag, "W/")
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimPrefix(strings.TrimSpace(t), "W/")
 		if t == tag || t == "*" {

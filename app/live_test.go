@@ -17,7 +17,7 @@ func TestLiveViewETag(t *testing.T) {
 	for _, path := range []string{"/historic?location=Hyderabad&size=5", "/predictions", "/compare?location=Hyderabad&type=pm25", "/"} {
 		resp, body := ts.get(t, path)
 		tag := resp.Header.Get("ETag")
-		if resp.StatusCode != 200 || !strings.HasPrefix(tag, `"`) || !strings.HasSuffix(tag, `-1.1-p"`) {
+		if resp.StatusCode != 200 || !strings.HasPrefix(tag, `W/"`) || !strings.HasSuffix(tag, `-1.1-p"`) {
 			t.Fatalf("%s: %d, ETag %q", path, resp.StatusCode, tag)
 		}
 		section := liveAttrRE.FindString(body)

@@ -41,6 +41,7 @@ var downExports = []string{"/historic.json", "/predictions.json?page=2", "/compa
 func reliabilityServer(t *testing.T, url string, cfg Config) *testServer {
 	t.Helper()
 	cfg.Port, cfg.DatabaseURL, cfg.DirectDatabaseURL = "0", url, url
+	cfg.PageCache = true // as users run it
 	if cfg.QueryTimeout == 0 {
 		cfg.QueryTimeout = 2 * time.Second
 	}
@@ -158,6 +159,11 @@ func checkDown(t *testing.T, answers []answer, wantMessage string) {
 			}
 		case a.form == "api":
 			if !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") || !strings.Contains(a.body, `{"error":"`+wantMessage) {
+				t.Errorf("%s: %s %s", what, a.header.Get("Content-Type"), a.body)
+			}
+		case dataRoute(strings.Split(a.target, "?")[0]):
+			// The JSON and CSV twins answer JSON, with the page's message.
+			if !strings.HasPrefix(a.header.Get("Content-Type"), "application/json") || !strings.HasPrefix(a.body, `{"error":"`+wantMessage) || strings.Contains(a.body, `"parameter"`) {
 				t.Errorf("%s: %s %s", what, a.header.Get("Content-Type"), a.body)
 			}
 		case a.form == "fragment":

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"net/http"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/gofiber/fiber/v2/middleware/requestid"
 
-	"github.com/aqdash/aqdash/public"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -22,16 +19,18 @@ func (s *server) newApp() *fiber.App {
 		ReadTimeout:           15 * time.Second,
 		IdleTimeout:           75 * time.Second,
 		BodyLimit:             10 << 20,
+		Immutable:             s.immutable,
 	})
 	app.Use(requestid.New())
+	// Outside logRequests, which answers errors: error pages are compressed too. Streams never are
+	// (compress.go).
+	app.Use(compressBodies)
 	app.Use(s.logRequests)
 	// Inside logRequests, so a panic becomes a logged 500 page like any other error.
 	app.Use(recover.New())
 	app.Use(securityHeaders)
-	app.Use("/static", filesystem.New(filesystem.Config{
-		Root:   http.FS(public.FS),
-		MaxAge: 365 * 24 * 3600,
-	}))
+	// The embedded files, from memory, precompressed (static.go).
+	app.Use("/static", serveStatic)
 
 	// Live views (liveView: data version, ETag and 304, see live.go) refresh themselves through /events.
 	app.Get("/", s.liveView, s.showHome)
@@ -48,7 +47,8 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/compare.csv", s.exportCompareCSV)
 	app.Get("/locations", s.showLocations)
 	app.Get("/healthz", s.healthz)
-	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events.
+	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events
+	// (compressBodies leaves every streamed body alone).
 	app.Get("/events", s.streamEvents)
 	// The ingest API: token-authenticated, JSON errors (ingest.go), rate-limited per client (limits.go;
 	// one count for both tables).

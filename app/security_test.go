@@ -74,7 +74,7 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 		{"/historic/count?location=Hyderabad", []string{"HX-Request", "true"}, 200, "text/html"},
 		{"/no-such-page", nil, 404, "text/html"},
 		{"/historic?sort=nonsense", []string{"HX-Request", "true"}, 400, "text/html"},
-		{"/historic.json?page=0", nil, 400, "text/html"},
+		{"/historic.json?page=0", nil, 400, "application/json"},
 		{css, nil, 200, "text/css"},
 		{htmx, nil, 200, "text/javascript"},
 		{icon, nil, 200, "image/svg+xml"},

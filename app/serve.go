@@ -57,6 +57,10 @@ type server struct {
 	// time.Now), set by tests.
 	locTypes locationTypesCache
 	now      func() time.Time
+	// immutable is Fiber's Immutable (every string from a fiber.Ctx copied), set only by
+	// BenchmarkImmutable to measure what it would cost against the copies the code makes where a value
+	// outlives its request (README, Performance).
+	immutable bool
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
