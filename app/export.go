@@ -131,6 +131,10 @@ func (s *server) streamCSV(c *fiber.Ctx, name string, header []string, each func
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
+	if c.Method() == fiber.MethodHead {
+		release() // the headers are the answer: no rows to read, and no body fasthttp would read them into
+		return nil
+	}
 	log, stopping, stall, conn := s.log, s.stopping, s.cfg.ExportStallTimeout, c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
 		defer release()
