@@ -29,7 +29,7 @@ func comparisonSchema(t *testing.T, db queries.DB) string {
 		  WHERE tablename IN ('comparison', 'compare_months', 'compare_weeks', 'compare_series') ORDER BY 1, 2`,
 		`SELECT pg_get_viewdef('comparison_days'::regclass)`,
 		`SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`,
-		`SELECT relname, pg_get_userbyid(relowner) FROM pg_class WHERE relname LIKE 'compar%' ORDER BY 1`,
+		`SELECT relname, pg_get_userbyid(relowner), coalesce(relacl::text, '') FROM pg_class WHERE relname LIKE 'compar%' ORDER BY 1`,
 	} {
 		rows, err := db.Query(context.Background(), sql)
 		if err != nil {
@@ -50,13 +50,20 @@ func comparisonSchema(t *testing.T, db queries.DB) string {
 }
 
 // TestRebuildSwapKeepsSchema: the rebuild builds new tables and swaps them in; afterwards the catalog
-// describes the same tables, indexes, constraints, view and triggers as before, nothing named _next is
+// describes the same tables, indexes, constraints, view, triggers, owners and grants as before, nothing named _next is
 // left, and writes are kept statement by statement again.
 func TestRebuildSwapKeepsSchema(t *testing.T) {
 	db := dbtest.NewPool(t)
 	ctx := context.Background()
 	seed(t, db, queries.Historic, queries.Row{Date: day("2020-01-01"), Location: "Swap", Type: "pm25", Value: 10})
+	// Grants a deployment may have made (a read-only role's, say) are part of what a swap keeps.
+	if _, err := db.Exec(ctx, "GRANT SELECT ON comparison, comparison_days, compare_months TO PUBLIC"); err != nil {
+		t.Fatal(err)
+	}
 	before := comparisonSchema(t, db)
+	if !strings.Contains(before, "=r/") {
+		t.Fatalf("the grants are not in the schema's description:\n%s", before)
+	}
 	if !strings.Contains(before, "comparison_pkey") || !strings.Contains(before, "comparison_pct_error_idx") {
 		t.Fatalf("the schema to start with lacks the comparison's indexes:\n%s", before)
 	}

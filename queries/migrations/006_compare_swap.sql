@@ -66,6 +66,22 @@ BEGIN
 END
 $$;
 
+-- aqdash_copy_grants(src, dst) grants on the relation dst what is granted on src to others than its owner
+-- (a read-only role's SELECT, say), so a swap keeps them.
+CREATE FUNCTION aqdash_copy_grants(src regclass, dst text) RETURNS void
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+DECLARE
+    acl record;
+BEGIN
+    FOR acl IN SELECT a.privilege_type, a.grantee, a.is_grantable
+                 FROM pg_class c, aclexplode(c.relacl) a WHERE c.oid = src AND a.grantee <> c.relowner LOOP
+        EXECUTE format('GRANT %s ON %I TO %s%s', acl.privilege_type, dst,
+                       CASE WHEN acl.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(acl.grantee)) END,
+                       CASE WHEN acl.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+    END LOOP;
+END
+$$;
+
 -- aqdash_compare_rebuild() computes the comparison and its summaries from scratch, beside the live
 -- tables, and swaps them in: on a TRUNCATE of either table and at the end of a bulk load.
 CREATE OR REPLACE FUNCTION aqdash_compare_rebuild() RETURNS void
@@ -101,6 +117,7 @@ BEGIN
     EXECUTE 'INSERT INTO compare_series_next SELECT location, type, ' || aqdash_compare_sums() || ' FROM compare_months_next GROUP BY 1, 2';
     FOREACH t IN ARRAY tbls LOOP
         PERFORM aqdash_compare_copy_indexes(t, t || '_next');
+        PERFORM aqdash_copy_grants(t::regclass, t || '_next');
         EXECUTE format('ANALYZE %I', t || '_next');
     END LOOP;
 
@@ -121,6 +138,9 @@ BEGIN
         END;
     END LOOP;
     PERFORM set_config('lock_timeout', lt, true);
+    -- The view's grants, kept on a stand-in while it is made again.
+    CREATE TEMP TABLE aqdash_days_grants ON COMMIT DROP AS SELECT 1 AS x LIMIT 0;
+    PERFORM aqdash_copy_grants('comparison_days'::regclass, 'aqdash_days_grants');
     DROP VIEW comparison_days;
     DROP TABLE comparison, compare_months, compare_weeks, compare_series;
     FOREACH t IN ARRAY tbls LOOP
@@ -132,6 +152,8 @@ BEGIN
         END LOOP;
     END LOOP;
     EXECUTE 'CREATE VIEW comparison_days AS ' || aqdash_comparison_days_sql('comparison');
+    PERFORM aqdash_copy_grants('pg_temp.aqdash_days_grants'::regclass, 'comparison_days');
+    DROP TABLE pg_temp.aqdash_days_grants;
 END
 $$;
 
@@ -169,5 +191,6 @@ BEGIN
     ANALYZE compare_series;
 END
 $$;
+DROP FUNCTION aqdash_copy_grants(regclass, text);
 DROP FUNCTION aqdash_compare_copy_indexes(text, text);
 DROP FUNCTION aqdash_comparison_days_sql(text);
