@@ -56,7 +56,8 @@ func liveServer(t *testing.T, url string) (*testServer, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken}
+	// ExportMaxConns: the fault tests ask every export at once (the default limit is TestStalledExportsCannotTakeTheSiteDown's).
+	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken, ExportMaxConns: int32(len(downExports))}
 	logTo := io.Discard
 	if os.Getenv("TEST_LOG") != "" {
 		logTo = os.Stderr
