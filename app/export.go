@@ -144,6 +144,8 @@ func (s *server) streamCSV(c *fiber.Ctx, name string, header []string, each func
 		// server's write to it fails and the pipe under w is closed.
 		var cut sync.Once
 		end := func() { cut.Do(func() { cancel(); _ = conn.Close() }) }
+		// Once the export is written the connection may serve the client's next request: disarm.
+		defer cut.Do(func() {})
 		stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, end) })
 		defer stop()
 		sw := newStallWriter(w, stall, end)
