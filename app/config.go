@@ -46,7 +46,20 @@ type Config struct {
 	// IngestRate limits the ingest API's requests per client IP (INGEST_RATE_LIMIT, default 60/min; off
 	// turns the limit off). The zero value is no limit.
 	IngestRate Rate
+	// ExportMaxConns is both the size of the export pool, the connections CSV exports stream on (never
+	// the request pool's), and the number of CSV exports served at once; one more answers 503 with
+	// Retry-After (EXPORT_MAX_CONNS, default 2).
+	ExportMaxConns int32
+	// ExportStallTimeout cuts a CSV export whose client has read nothing for this long: its connection
+	// closed, its transaction ended, its slot freed (EXPORT_STALL_TIMEOUT, default 30s).
+	ExportStallTimeout time.Duration
 }
+
+// Defaults of the settings whose zero value is not a setting of its own.
+const (
+	defaultExportMaxConns     = 2
+	defaultExportStallTimeout = 30 * time.Second
+)
 
 // minIngestToken is the shortest INGEST_TOKEN accepted: a guessable token would open the database to writes.
 const minIngestToken = 16
@@ -73,6 +86,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		IngestToken:       getenv("INGEST_TOKEN"),
 		DemoData:          true,
 		QueryTimeout:      2 * time.Second,
+
+		ExportMaxConns:     defaultExportMaxConns,
+		ExportStallTimeout: defaultExportStallTimeout,
 	}
 	if p := getenv("PORT"); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
@@ -102,6 +118,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("DATABASE_MAX_CONNS=%q is not a number from 1 to 1000", s)
 		}
 		c.MaxConns = int32(n)
+	}
+	if s := getenv("EXPORT_MAX_CONNS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 100 {
+			return c, fmt.Errorf("EXPORT_MAX_CONNS=%q is not a number from 1 to 100", s)
+		}
+		c.ExportMaxConns = int32(n)
+	}
+	if s := getenv("EXPORT_STALL_TIMEOUT"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			return c, fmt.Errorf("EXPORT_STALL_TIMEOUT=%q is not a positive duration such as 30s", s)
+		}
+		c.ExportStallTimeout = d
 	}
 	if s := getenv("QUERY_TIMEOUT"); s != "" {
 		d, err := time.ParseDuration(s)

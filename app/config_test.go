@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // envOf is a getenv over a fixed set of variables.
@@ -50,13 +51,19 @@ func TestConfigProductionSettings(t *testing.T) {
 		"DATABASE_MAX_CONNS", "8",
 		"DATABASE_SIMPLE_PROTOCOL", "on",
 		"DEMO_DATA", "off",
+		"EXPORT_MAX_CONNS", "3",
+		"EXPORT_STALL_TIMEOUT", "45s",
 	))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if c.Port != "8080" || c.MaxConns != 8 || !c.SimpleProtocol || c.DemoData ||
+		c.ExportMaxConns != 3 || c.ExportStallTimeout != 45*time.Second ||
 		!strings.Contains(c.DirectDatabaseURL, "direct.example") || !strings.Contains(c.DatabaseURL, "pgbouncer.example") {
 		t.Errorf("production settings read as %+v", c)
+	}
+	if c, _ := LoadConfig(envOf()); c.ExportMaxConns != 2 || c.ExportStallTimeout != 30*time.Second {
+		t.Errorf("export defaults: %d connections, stall timeout %s; want 2 and 30s", c.ExportMaxConns, c.ExportStallTimeout)
 	}
 	if c, _ := LoadConfig(envOf("DATABASE_URL", "postgres://h/db")); c.DirectDatabaseURL != "postgres://h/db" {
 		t.Errorf("DIRECT_DATABASE_URL defaults to %q, want DATABASE_URL", c.DirectDatabaseURL)
@@ -72,6 +79,9 @@ func TestConfigRejects(t *testing.T) {
 		{"DATABASE_MAX_CONNS", "0"},
 		{"DATABASE_SIMPLE_PROTOCOL", "maybe"},
 		{"LOG_FORMAT", "xml"},
+		{"EXPORT_MAX_CONNS", "0"},
+		{"EXPORT_STALL_TIMEOUT", "soon"},
+		{"EXPORT_STALL_TIMEOUT", "-1s"},
 	} {
 		if _, err := LoadConfig(envOf(kv[0], kv[1])); err == nil || !strings.Contains(err.Error(), kv[0]) {
 			t.Errorf("%s=%q: error %v, want one naming %s", kv[0], kv[1], err, kv[0])

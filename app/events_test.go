@@ -56,8 +56,9 @@ func liveServer(t *testing.T, url string) (*testServer, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The page cache on, as users run it.
-	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken, PageCache: true}
+	// The page cache on, as users run it; ExportMaxConns: the fault tests ask every export at once (the
+	// default limit is TestStalledExportsCannotTakeTheSiteDown's).
+	cfg := Config{Port: "0", DatabaseURL: url, DirectDatabaseURL: url, QueryTimeout: 2 * time.Second, IngestToken: testIngestToken, PageCache: true, ExportMaxConns: int32(len(downExports))}
 	logTo := io.Discard
 	if os.Getenv("TEST_LOG") != "" {
 		logTo = os.Stderr

@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
+	"errors"
+	"fmt"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -86,26 +90,67 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 	}
 }
 
+// exportRetryAfter is the Retry-After of an export refused because every export slot is taken.
+const exportRetryAfter = "10"
+
+// errStalled ends an export whose client has stopped reading.
+var errStalled = errors.New("the client read nothing for the export stall timeout")
+
+// exportDatabase is the pool exports run on: the export pool, or the request pool when there is none.
+func (s *server) exportDatabase() queries.DB {
+	if s.exportDB != nil {
+		return s.exportDB
+	}
+	return s.db
+}
+
 // streamCSV answers a CSV export named name: the header, then every record each writes, streamed to the
-// client as it comes. The database is checked before the 200 is committed to (once streaming starts the
-// status is sent). The export runs under exportTimeout, outside the pool's statement timeout (which is
-// for pages), and a shutdown lets it run on but ends it before the shutdown's own time runs out.
+// client as it comes. At most ExportMaxConns exports stream at once, on the export pool (never the
+// request pool's connections, so no number of exports can keep pages or /healthz from the database);
+// one more is refused with a 503 and Retry-After before anything is sent. The database is checked
+// before the 200 is committed to (once streaming starts the status is sent). The export runs under
+// exportTimeout, outside the pool's statement timeout (which is for pages); a client that reads nothing
+// for ExportStallTimeout is cut (its connection closed, the transaction rolled back, the slot freed);
+// a shutdown lets it run on but ends it before the shutdown's own time runs out.
 func (s *server) streamCSV(c *fiber.Ctx, name string, header []string, each func(ctx context.Context, db queries.DB, write func([]string) error) error) error {
+	select {
+	case s.exportSlots <- struct{}{}:
+	default:
+		c.Set(fiber.HeaderRetryAfter, exportRetryAfter)
+		return &pageError{Status: fiber.StatusServiceUnavailable, Title: "Too many exports",
+			Message: fmt.Sprintf("This server is already streaming %d CSV exports, the most it runs at once. Please try again in a moment.", cap(s.exportSlots))}
+	}
+	release := func() { <-s.exportSlots }
+	db := s.exportDatabase()
 	ctx, cancel := s.queryContext(c)
-	err := queries.Ping(ctx, s.db)
+	err := queries.Ping(ctx, db)
 	cancel()
 	if err != nil {
+		release()
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`.csv"`)
-	db, log, stopping := s.db, s.log, s.stopping
+	if c.Method() == fiber.MethodHead {
+		release() // the headers are the answer: no rows to read, and no body fasthttp would read them into
+		return nil
+	}
+	log, stopping, stall, conn := s.log, s.stopping, s.cfg.ExportStallTimeout, c.Context().Conn()
 	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
+		defer release()
 		ctx, cancel := context.WithTimeout(context.Background(), exportTimeout)
 		defer cancel()
-		stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, cancel) })
+		// Cutting the client's connection is what unblocks a write the client does not read: the
+		// server's write to it fails and the pipe under w is closed.
+		var cut sync.Once
+		end := func() { cut.Do(func() { cancel(); _ = conn.Close() }) }
+		// Once the export is written the connection may serve the client's next request: disarm.
+		defer cut.Do(func() {})
+		stop := context.AfterFunc(stopping, func() { time.AfterFunc(shutdownTimeout-2*time.Second, end) })
 		defer stop()
-		cw := csv.NewWriter(w)
+		sw := newStallWriter(w, stall, end)
+		defer sw.close()
+		cw := csv.NewWriter(sw)
 		_ = cw.Write(header)
 		n := 0
 		write := func(rec []string) error {
@@ -114,18 +159,71 @@ func (s *server) streamCSV(c *fiber.Ctx, name string, header []string, each func
 			}
 			if n++; n%1024 == 0 {
 				cw.Flush()
-				return w.Flush() // a failed flush means the client has gone
+				if err := cw.Error(); err != nil {
+					return err
+				}
+				return sw.Flush() // a failed flush means the client has gone
 			}
 			return nil
 		}
 		err := queries.WithStatementTimeout(ctx, db, exportTimeout, func(db queries.DB) error { return each(ctx, db, write) })
 		cw.Flush()
 		if err == nil {
-			err = w.Flush()
+			if err = cw.Error(); err == nil {
+				err = sw.Flush()
+			}
 		}
-		if err != nil {
+		if sw.stalled.Load() {
+			log.Warn("csv export cut: its client read nothing", "export", name, "rows", n, "stall_timeout", stall.String())
+		} else if err != nil {
 			log.Warn("csv export ended early", "export", name, "rows", n, "err", err)
 		}
 	})
 	return nil
 }
+
+// stallWriter is the writer under an export's CSV, over the response's buffered writer: a write or
+// flush that has not returned after stall (the client reads nothing, so the socket and the server's
+// buffers are full) calls onStall, which cuts the connection. The time measures the client alone: a
+// slow query writes nothing and is not a stall.
+type stallWriter struct {
+	w       *bufio.Writer
+	stall   time.Duration
+	timer   *time.Timer
+	stalled atomic.Bool
+}
+
+func newStallWriter(w *bufio.Writer, stall time.Duration, onStall func()) *stallWriter {
+	sw := &stallWriter{w: w, stall: stall}
+	sw.timer = time.AfterFunc(time.Hour, func() {
+		sw.stalled.Store(true)
+		onStall()
+	})
+	sw.timer.Stop()
+	return sw
+}
+
+// Write writes p to the response, within the stall timeout.
+func (sw *stallWriter) Write(p []byte) (int, error) {
+	sw.timer.Reset(sw.stall)
+	n, err := sw.w.Write(p)
+	sw.timer.Stop()
+	if sw.stalled.Load() {
+		return n, errStalled
+	}
+	return n, err
+}
+
+// Flush sends what is buffered to the client, within the stall timeout.
+func (sw *stallWriter) Flush() error {
+	sw.timer.Reset(sw.stall)
+	err := sw.w.Flush()
+	sw.timer.Stop()
+	if sw.stalled.Load() {
+		return errStalled
+	}
+	return err
+}
+
+// close stops the watch once the export is written.
+func (sw *stallWriter) close() { sw.timer.Stop() }

@@ -36,8 +36,9 @@ var downPages = []string{
 // downExports are the data views that need the database.
 var downExports = []string{"/historic.json", "/predictions.json?page=2", "/compare.json", "/historic.csv", "/predictions.csv", "/compare.csv?match=all"}
 
-// reliabilityServer is the real server (routes, templates, middleware) over a pool built as serve builds
-// it (queries.NewPool with the statement timeout) on url, with the ingest API on.
+// reliabilityServer is the real server (routes, templates, middleware) over pools built as serve builds
+// them (queries.NewPool with the statement timeout: the request pool and the export pool) on url, with
+// the ingest API on.
 func reliabilityServer(t *testing.T, url string, cfg Config) *testServer {
 	t.Helper()
 	cfg.Port, cfg.DatabaseURL, cfg.DirectDatabaseURL = "0", url, url
@@ -48,11 +49,20 @@ func reliabilityServer(t *testing.T, url string, cfg Config) *testServer {
 	if cfg.IngestToken == "" {
 		cfg.IngestToken = testIngestToken
 	}
+	if cfg.ExportMaxConns == 0 {
+		// These tests ask every export at once; the default limit of 2 is TestStalledExportsCannotTakeTheSiteDown's.
+		cfg.ExportMaxConns = int32(len(downExports))
+	}
 	pool, err := queries.NewPool(context.Background(), queries.PoolConfig{URL: url, StatementTimeout: cfg.StatementTimeout})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	exports, err := queries.NewPool(context.Background(), queries.PoolConfig{URL: url, MaxConns: cfg.ExportMaxConns, StatementTimeout: cfg.StatementTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(exports.Close)
 	logTo := io.Discard
 	if os.Getenv("TEST_LOG") != "" {
 		logTo = os.Stderr
@@ -61,6 +71,7 @@ func reliabilityServer(t *testing.T, url string, cfg Config) *testServer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s.exportDB = exports
 	return &testServer{server: s, app: s.newApp(), url: url}
 }
 

@@ -61,6 +61,10 @@ type server struct {
 	// BenchmarkImmutable to measure what it would cost against the copies the code makes where a value
 	// outlives its request (README, Performance).
 	immutable bool
+	// exportDB is the export pool, CSV exports' own connections (nil: they use db, as in tests that
+	// build a server on one pool); exportSlots holds one token per export streaming (see export.go).
+	exportDB    *pgxpool.Pool
+	exportSlots chan struct{}
 }
 
 // serve runs the dashboard until ctx ends (SIGTERM or SIGINT), then shuts down gracefully and returns the
@@ -76,18 +80,30 @@ func serve(ctx context.Context, cfg Config) int {
 		log.Error("database settings", "err", err)
 		return 1
 	}
+	// CSV exports stream on a pool of their own, so that however many clients hold one open, pages and
+	// /healthz keep the request pool's connections.
+	// The same Pooler watches both: a pooler mistake found on one adapts the other too.
+	exports, err := queries.NewPool(ctx, queries.PoolConfig{URL: cfg.DatabaseURL, MaxConns: cfg.ExportMaxConns, SimpleProtocol: cfg.SimpleProtocol, StatementTimeout: cfg.StatementTimeout, Pooler: pooler})
+	if err != nil {
+		pool.Close()
+		log.Error("database settings", "err", err)
+		return 1
+	}
 	s, err := newServer(cfg, log, pool)
 	if err != nil {
 		pool.Close()
+		exports.Close()
 		log.Error("start", "err", err)
 		return 1
 	}
 	s.pooler = pooler
+	s.exportDB = exports
 	// "tcp" with no host is one dual-stack socket: IPv4 and IPv6 (Heroku's newer dynos and Fly's private
 	// network, where its health checks come from, reach the app over IPv6).
 	ln, err := net.Listen("tcp", net.JoinHostPort("", cfg.Port))
 	if err != nil {
 		pool.Close()
+		exports.Close()
 		log.Error("listen", "port", cfg.Port, "err", err)
 		return 1
 	}
@@ -117,6 +133,7 @@ func serve(ctx context.Context, cfg Config) int {
 	}
 	closed := make(chan struct{})
 	go func() {
+		exports.Close()
 		pool.Close()
 		close(closed)
 	}()
@@ -187,7 +204,14 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		return nil, err
 	}
 	stopping, stop := context.WithCancel(context.Background())
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache)}, nil
+	if cfg.ExportMaxConns <= 0 {
+		cfg.ExportMaxConns = defaultExportMaxConns
+	}
+	if cfg.ExportStallTimeout <= 0 {
+		cfg.ExportStallTimeout = defaultExportStallTimeout
+	}
+	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache),
+		exportSlots: make(chan struct{}, cfg.ExportMaxConns)}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.

@@ -49,8 +49,9 @@ func rebuildComparison(ctx context.Context, tx DB) error {
 }
 
 // BulkLoad runs load in one transaction with the comparison's upkeep deferred and, when load reports that
-// it changed anything, rebuilds the comparison once before committing. Readers of the comparison wait
-// for the rebuild's commit; readers of the two tables do not.
+// it changed anything, rebuilds the comparison once before committing. The rebuild builds the new
+// comparison and its sums beside the live ones and swaps them in as its last step (migration 006), so
+// readers of the comparison, as readers of the two tables, read the old data until the commit.
 func BulkLoad(ctx context.Context, db DB, load func(tx pgx.Tx) (changed bool, err error)) error {
 	tx, err := db.Begin(ctx)
 	if err != nil {
