@@ -125,7 +125,7 @@ func TestModelsList(t *testing.T) {
 // series with gaps over several years (so climatology speaks), and the documented order of the output.
 func TestAllMatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(3, 4))
-	for trial := 0; trial < 12; trial++ {
+	for trial := 0; trial < 6; trial++ {
 		obs := longSeries(r, date(2015+r.IntN(3), time.Month(1+r.IntN(12)), 1+r.IntN(28)), 300+r.IntN(800))
 		got := All(obs)
 		want := reference(obs)
@@ -182,7 +182,7 @@ func TestAllMatchesReference(t *testing.T) {
 // move.
 func TestNoPeekingAllModels(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for trial := 0; trial < 40; trial++ {
+	for trial := 0; trial < 20; trial++ {
 		obs := longSeries(r, date(2016, time.Month(1+r.IntN(12)), 1+r.IntN(28)), 500+r.IntN(700))
 		before := All(obs)
 		for x := 0; x < 6; x++ {
