@@ -1,6 +1,8 @@
-// Package forecast is the baseline forecaster behind the demo data's predictions: simple exponential
-// smoothing, one day ahead. It is deliberately modest and honest: a day's prediction is computed from
-// earlier days of the same series only, so the demo's accuracy figures mean what they say.
+// Package forecast holds the forecasters behind the demo data's predictions: Smooth (simple exponential
+// smoothing, one day ahead) and the models of Models (ses, persistence and climatology, each issued day
+// by day for several lead times). They are deliberately modest and honest: a forecast issued on a day is
+// computed from measurements dated on or before that day only (and Smooth's prediction for a day from
+// earlier days), so the demo's accuracy figures mean what they say.
 package forecast
 
 import "time"
