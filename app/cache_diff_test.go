@@ -97,24 +97,12 @@ var perRequest = []string{"Date", "X-Request-Id"}
 
 func askDiff(t *testing.T, app *fiber.App, method, target string, headers []string) diffAnswer {
 	t.Helper()
-	req := httptest.NewRequest(method, target, nil)
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	resp, err := app.Test(req, -1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, body := send(t, app, httptest.NewRequest(method, target, nil), headers...)
 	h := resp.Header.Clone()
 	for _, name := range perRequest {
 		h.Del(name)
 	}
-	return diffAnswer{resp.StatusCode, h, string(b)}
+	return diffAnswer{resp.StatusCode, h, body}
 }
 
 // diffHeaders lists how two answers' headers differ.

@@ -75,10 +75,17 @@ func (ts *testServer) get(t *testing.T, target string, headers ...string) (*http
 // its body.
 func (ts *testServer) do(t *testing.T, req *http.Request, headers ...string) (*http.Response, string) {
 	t.Helper()
+	return send(t, ts.app, req, headers...)
+}
+
+// send sends req through app with the given headers (name, value, ...) and returns the response (its
+// body read and closed) and the body.
+func send(t *testing.T, app *fiber.App, req *http.Request, headers ...string) (*http.Response, string) {
+	t.Helper()
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := ts.app.Test(req, -1)
+	resp, err := app.Test(req, -1)
 	if err != nil {
 		t.Fatal(err)
 	}
