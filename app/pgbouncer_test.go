@@ -229,7 +229,10 @@ func TestPgBouncer(t *testing.T) {
 	t.Run("ignoring startup parameters", func(t *testing.T) {
 		bouncer := startPgBouncer(t, "ignore_startup_parameters = jit, statement_timeout")
 		direct := dbtest.NewDatabase(t)
-		base, p := pooledServer(t, bin, bouncer.url(t, direct), direct)
+		// Six clients below each ask for the two CSV exports: room for all six at once, so that the export
+		// limit's 503 (EXPORT_MAX_CONNS, default 2; TestStalledExportsCannotTakeTheSiteDown) is not mistaken
+		// for a pooler failure.
+		base, p := pooledServer(t, bin, bouncer.url(t, direct), direct, "EXPORT_MAX_CONNS=6")
 		deployWaitFor(t, 10*time.Second, "the start-up probe's lines", func() bool {
 			return strings.Count(p.stderr.String(), "database settings:") >= 2
 		})
