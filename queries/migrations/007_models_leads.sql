@@ -42,6 +42,9 @@ CREATE INDEX daily_prediction_pollution_series_value_idx ON daily_prediction_pol
 CREATE INDEX daily_prediction_pollution_value_idx ON daily_prediction_pollution (prediction, location, type, date, model, lead);
 CREATE INDEX daily_prediction_pollution_type_value_idx ON daily_prediction_pollution (type, prediction, location, date, model, lead);
 CREATE INDEX daily_prediction_pollution_model_idx ON daily_prediction_pollution (model, lead, location, type, date);
+-- /predictions?model=M&lead=L in date order (the default): one model's rows in date order, not every
+-- model's rows read to find that one's (a model whose runs stopped a year ago would cost a year of rows).
+CREATE INDEX daily_prediction_pollution_model_date_idx ON daily_prediction_pollution (model, lead, date, location, type);
 CREATE INDEX daily_prediction_pollution_lead_idx ON daily_prediction_pollution (lead, model, location, type, date);
 
 -- model_leads counts the predictions of every model and lead: the choices of the forms (ListModels) and
