@@ -23,20 +23,25 @@ func comparisonSnapshot(t *testing.T, db queries.DB) string {
 	t.Helper()
 	var b strings.Builder
 	for _, sql := range []string{
-		`SELECT location, type, date::text, round(actual::numeric, 9)::text, round(predicted::numeric, 9)::text, round(prev::numeric, 9)::text,
+		`SELECT model, lead, location, type, date::text, round(actual::numeric, 9)::text, round(predicted::numeric, 9)::text, round(prev::numeric, 9)::text,
 		        round(error::numeric, 9)::text, round(abs_error::numeric, 9)::text, round(pct_error::numeric, 9)::text
-		   FROM comparison ORDER BY location, type, date`,
-		`SELECT location, type, month::text, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
+		   FROM comparison ORDER BY model, lead, location, type, date`,
+		`SELECT model, lead, location, type, month::text, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms,
 		        round(sum_actual::numeric, 9)::text, round(sum_predicted::numeric, 9)::text
-		   FROM compare_months ORDER BY location, type, month`,
-		`SELECT location, type, week::text, actual_n, round(sum_actual::numeric, 9)::text, predicted_n, round(sum_predicted::numeric, 9)::text
-		   FROM compare_weeks ORDER BY location, type, week`,
-		`SELECT location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
+		   FROM compare_months ORDER BY model, lead, location, type, month`,
+		`SELECT model, lead, location, type, week::text, actual_n, round(sum_actual::numeric, 9)::text, predicted_n, round(sum_predicted::numeric, 9)::text
+		   FROM compare_weeks ORDER BY model, lead, location, type, week`,
+		`SELECT model, lead, location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
-		   FROM compare_series ORDER BY location, type`,
+		   FROM compare_series ORDER BY model, lead, location, type`,
+		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`,
+		`SELECT model, ref, lead, location, type, month::text, n, round(sum_abs::numeric, 9)::text, round(ref_sum_abs::numeric, 9)::text
+		   FROM compare_ref_months ORDER BY model, ref, lead, location, type, month`,
+		`SELECT model, ref, lead, location, type, n, round(sum_abs::numeric, 9)::text, round(ref_sum_abs::numeric, 9)::text
+		   FROM compare_ref_series ORDER BY model, ref, lead, location, type`,
 	} {
 		rows, err := db.Query(context.Background(), sql)
 		if err != nil {
@@ -201,7 +206,7 @@ func TestSeriesBuckets(t *testing.T) {
 	for _, c := range []struct{ from, to time.Time }{{}, {day("2020-01-05"), day("2020-02-10")}, {day("2020-03-01"), time.Time{}}} {
 		want := d.expected(queries.CompareView{View: queries.View{Locations: []string{"Hyderabad"}, Types: []string{"pm25"}, From: c.from, To: c.to}, Match: queries.MatchAll})
 		slices.SortFunc(want, func(a, b queries.CompareRow) int { return a.Date.Compare(b.Date) })
-		first, last, ok, err := queries.SeriesSpan(ctx, db, "Hyderabad", "pm25", c.from, c.to)
+		first, last, ok, err := queries.SeriesSpan(ctx, db, "Hyderabad", "pm25", "default", 1, c.from, c.to)
 		if err != nil || !ok || !first.Equal(want[0].Date) || !last.Equal(want[len(want)-1].Date) {
 			t.Fatalf("%v–%v: span %v %v %v %v", c.from, c.to, first, last, ok, err)
 		}
@@ -222,7 +227,7 @@ func TestSeriesBuckets(t *testing.T) {
 					b.Predicted++
 				}
 			}
-			got, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", c.from, c.to, unit)
+			got, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", "default", 1, c.from, c.to, unit)
 			if err != nil || len(got) != len(expect) || len(got) == 0 {
 				t.Fatalf("%s %v–%v: %d buckets, want %d (%v)", unit, c.from, c.to, len(got), len(expect), err)
 			}
@@ -235,10 +240,10 @@ func TestSeriesBuckets(t *testing.T) {
 			}
 		}
 	}
-	if _, _, ok, err := queries.SeriesSpan(ctx, db, "Nowhere", "pm25", time.Time{}, time.Time{}); ok || err != nil {
+	if _, _, ok, err := queries.SeriesSpan(ctx, db, "Nowhere", "pm25", "default", 1, time.Time{}, time.Time{}); ok || err != nil {
 		t.Errorf("a span of nothing: %v %v", ok, err)
 	}
-	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
+	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", "default", 1, time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
 		t.Error("an unknown unit was accepted")
 	}
 }
