@@ -262,7 +262,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 // seriesChart builds the chart of one series over [from, to] (a zero bound is where its data starts or
 // ends), its points summed by the database; nil when the series has no day there.
 func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time.Time) (*chart, error) {
-	first, last, ok, err := queries.SeriesSpan(ctx, s.db, loc, typ, from, to)
+	first, last, ok, err := queries.SeriesSpan(ctx, s.db, loc, typ, queries.DefaultModel, queries.DefaultLead, from, to)
 	if err != nil || !ok {
 		return nil, err
 	}
@@ -274,7 +274,7 @@ func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time
 		end = last
 	}
 	step := chartStepFor(start, end)
-	buckets, err := queries.SeriesBuckets(ctx, s.db, loc, typ, start, end, step.unit())
+	buckets, err := queries.SeriesBuckets(ctx, s.db, loc, typ, queries.DefaultModel, queries.DefaultLead, start, end, step.unit())
 	if err != nil {
 		return nil, err
 	}
