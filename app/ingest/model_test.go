@@ -1,13 +1,16 @@
 package ingest_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/queries/dbtest"
 )
 
 // readAll reads every row of a CSV file of predictions with the model default model.
@@ -217,4 +220,99 @@ func TestReadModelColumnsOnlyForPredictions(t *testing.T) {
 			t.Errorf("CheckModel(%q) accepted", bad)
 		}
 	}
+}
+
+// storedPredictions reads every stored prediction as "location type date model lead" -> value.
+func storedPredictions(t *testing.T, db queries.DB) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	err := queries.EachRow(context.Background(), db, queries.Predictions, queries.View{Sort: "date"}, func(r queries.Row) error {
+		out[fmt.Sprintf("%s %s %s %s %d", r.Location, r.Type, r.Date.Format(time.DateOnly), r.Model, r.Lead)] = r.Value
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestImportModelsAndLeads: on a real database, predictions with and without model, lead and issued
+// land under their keys (several models and leads of one day side by side), re-imports change nothing,
+// a changed value updates only its key, and each bad case (a bad model, issued after date, a lead out of
+// range, lead and issued disagreeing, the same key twice) writes nothing and names its line or row.
+func TestImportModelsAndLeads(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.NewPool(t)
+	file := "date,location,type,prediction,model,issued\n" +
+		"2020-07-02,Delhi,pm25,10,ses,2020-07-01\n" +
+		"2020-07-02,Delhi,pm25,11,ses,2020-06-30\n" +
+		"2020-07-02,Delhi,pm25,12,clim,2020-07-01\n" +
+		"2020-07-02,Delhi,pm25,13,,\n"
+	c, err := ingest.ImportWith(ctx, db, queries.Predictions, strings.NewReader(file), ingest.Options{Model: "mine"})
+	if err != nil || c != (queries.Counts{Inserted: 4}) {
+		t.Fatalf("import = %+v, %v", c, err)
+	}
+	plain := "date,location,type,prediction\n2020-07-02,Delhi,pm25,14\n"
+	if c, err := ingest.Import(ctx, db, queries.Predictions, strings.NewReader(plain)); err != nil || c != (queries.Counts{Inserted: 1}) {
+		t.Fatalf("plain import = %+v, %v", c, err)
+	}
+	body := `{"rows":[{"date":"2020-07-03","location":"Delhi","type":"pm25","prediction":15,"model":"ses","lead":2,"issued":"2020-07-01"}]}`
+	if c, err := ingest.ImportJSON(ctx, db, queries.Predictions, strings.NewReader(body)); err != nil || c != (queries.Counts{Inserted: 1}) {
+		t.Fatalf("JSON import = %+v, %v", c, err)
+	}
+	want := map[string]float64{
+		"Delhi pm25 2020-07-02 ses 1":     10,
+		"Delhi pm25 2020-07-02 ses 2":     11,
+		"Delhi pm25 2020-07-02 clim 1":    12,
+		"Delhi pm25 2020-07-02 mine 1":    13,
+		"Delhi pm25 2020-07-02 default 1": 14,
+		"Delhi pm25 2020-07-03 ses 2":     15,
+	}
+	check := func(what string) {
+		t.Helper()
+		got := storedPredictions(t, db)
+		if len(got) != len(want) {
+			t.Fatalf("%s: stored %v, want %v", what, got, want)
+		}
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("%s: %s = %v, want %v", what, k, got[k], v)
+			}
+		}
+	}
+	check("after the imports")
+	// Idempotent: the same files again change nothing; the key given as lead instead of issued is the same row.
+	if c, err := ingest.ImportWith(ctx, db, queries.Predictions, strings.NewReader(file), ingest.Options{Model: "mine"}); err != nil || c != (queries.Counts{Unchanged: 4}) {
+		t.Fatalf("re-import = %+v, %v", c, err)
+	}
+	asLead := "date,location,type,prediction,model,lead\n2020-07-02,Delhi,pm25,10,ses,1\n2020-07-02,Delhi,pm25,21,ses,2\n"
+	if c, err := ingest.Import(ctx, db, queries.Predictions, strings.NewReader(asLead)); err != nil || c != (queries.Counts{Updated: 1, Unchanged: 1}) {
+		t.Fatalf("lead import = %+v, %v", c, err)
+	}
+	want["Delhi pm25 2020-07-02 ses 2"] = 21
+	check("after the update")
+
+	head := "date,location,type,prediction,model,lead,issued\n"
+	ok := "2020-07-05,Delhi,pm25,1,ses,1,\n2020-07-05,Delhi,pm25,1,ses,2,\n"
+	cases := []struct{ name, line, want string }{
+		{"bad model", "2020-07-05,Delhi,pm25,1,se s,,", `line 4: model "se s" may hold only`},
+		{"issued after date", "2020-07-05,Delhi,pm25,1,ses,,2020-07-06", "line 4: issued 2020-07-06 is after date 2020-07-05"},
+		{"lead out of range", "2020-07-05,Delhi,pm25,1,ses,31,", "line 4: lead 31 is out of range"},
+		{"lead and issued disagree", "2020-07-05,Delhi,pm25,1,ses,3,2020-07-04", "line 4: lead 3 and issued 2020-07-04 disagree"},
+		{"same key twice", "2020-07-05,Delhi,pm25,2,ses,,2020-07-03", "line 4: duplicate of line 3 (Delhi, pm25, 2020-07-05, model ses, lead 2)"},
+	}
+	for _, tc := range cases {
+		_, err := ingest.Import(ctx, db, queries.Predictions, strings.NewReader(head+ok+tc.line+"\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	dupJSON := `{"rows":[{"date":"2020-07-05","location":"Delhi","type":"pm25","prediction":1,"model":"ses","lead":0},
+		{"date":"2020-07-05","location":"Delhi","type":"pm25","prediction":2,"model":"ses","issued":"2020-07-05"}]}`
+	_, err = ingest.ImportJSON(ctx, db, queries.Predictions, strings.NewReader(dupJSON))
+	var re *ingest.RowError
+	if !errors.As(err, &re) || re.Row != 2 || !strings.Contains(err.Error(), "duplicate of row 1 (Delhi, pm25, 2020-07-05, model ses, lead 0)") {
+		t.Errorf("JSON duplicate: %v", err)
+	}
+	check("after the refused imports")
 }
