@@ -46,14 +46,22 @@ type Result struct {
 // predictions (about 2.5 million) are computed series by series while they stream into the database.
 func Load(ctx context.Context, db queries.DB) (Result, error) {
 	start := time.Now()
+	measured, err := readMeasurements()
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := load(ctx, db, measured)
+	res.Elapsed = time.Since(start)
+	return res, err
+}
+
+// load is Load of the measurements measured and their predictions.
+func load(ctx context.Context, db queries.DB, measured []queries.ImportRow) (Result, error) {
 	res := Result{Models: map[string]int64{}}
 	for _, m := range forecast.Models() {
 		res.ModelNames = append(res.ModelNames, m.Name)
 	}
-	measured, err := readMeasurements()
-	if err != nil {
-		return res, err
-	}
+	var err error
 
 	// One bulk load: the comparison is rebuilt once, and only when the load changed something.
 	err = queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
@@ -70,11 +78,7 @@ func Load(ctx context.Context, db queries.DB) (Result, error) {
 		changed := res.Historic.Inserted + res.Historic.Updated + res.Predictions.Inserted + res.Predictions.Updated
 		return changed > 0, nil
 	})
-	if err != nil {
-		return res, err
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return res, err
 }
 
 // readMeasurements parses the embedded CPCB file with the same reader the import command uses.
