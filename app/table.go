@@ -205,7 +205,7 @@ func (s *server) showCount(t queries.Table) fiber.Handler {
 // tableColumns builds the headers: each links to the view sorted by it (page 1), and a click on the
 // sorted column flips its direction.
 func tableColumns(path string, t queries.Table, v queries.View, singleType string) []column {
-	labels := map[string]string{"date": "Date", "location": "Location", "type": "Pollutant", "value": "Value", "prediction": "Prediction"}
+	labels := map[string]string{"date": "Date", "location": "Location", "type": "Pollutant", "value": "Value", "prediction": "Prediction", "model": "Model", "lead": "Lead"}
 	var cols []column
 	for _, key := range t.SortKeys() {
 		col := column{Key: key, Label: labels[key], Numeric: key == t.ValueColumn}
