@@ -6,6 +6,7 @@
 //	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
 //	app import predictions --model NAME FILE   the same, predictions without a model column are NAME's
 //	app demo                                   (re)load the bundled demo data
+//	app demo --models all                      the same with the three models at leads 1-3
 //	app demo --synthetic N                     generate N rows per table of synthetic series
 package main
 
@@ -24,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aqdash/aqdash/app/demo"
+	"github.com/aqdash/aqdash/app/forecast"
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
 )
@@ -35,7 +37,9 @@ const usage = `usage:
   app import predictions [--model NAME] FILE
                                            upsert predictions from CSV; rows without a
                                            model column are NAME's (default "default")
-  app demo                                 (re)load the bundled demo data
+  app demo                                 (re)load the bundled demo data (ses, lead 1)
+  app demo --models all                    the same with ses, persistence and climatology
+                                           at leads 1-3 (2.3M predictions: minutes)
 
 CSV: header date,location,type,value (prediction for predictions), or the CPCB
 wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic. Predictions
@@ -84,7 +88,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "demo":
 		switch {
 		case len(args) == 0:
-			return report(stderr, "demo", runDemo(ctx, cfg, stdout, stderr))
+			return report(stderr, "demo", runDemo(ctx, cfg, false, stdout, stderr))
+		case len(args) == 2 && (args[0] == "--models" || args[0] == "-models") && args[1] == "all",
+			len(args) == 1 && (args[0] == "--models=all" || args[0] == "-models=all"):
+			return report(stderr, "demo --models all", runDemo(ctx, cfg, true, stdout, stderr))
 		case len(args) == 2 && (args[0] == "--synthetic" || args[0] == "-synthetic"):
 			n, err := strconv.ParseInt(strings.ReplaceAll(args[1], "_", ""), 10, 64)
 			if err != nil || n < 1 {
@@ -230,13 +237,17 @@ func connectMigrated(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-func runDemo(ctx context.Context, cfg Config, out, stderr io.Writer) error {
+func runDemo(ctx context.Context, cfg Config, all bool, out, stderr io.Writer) error {
 	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
+	models := demo.DefaultModels()
+	if all {
+		models = demo.AllModels()
+	}
+	res, err := loadDemoModels(ctx, conn, models, func(attempt int, err error) {
 		fmt.Fprintf(stderr, "aqdash demo: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
 	})
 	if err != nil {
@@ -273,8 +284,13 @@ func runSynthetic(ctx context.Context, cfg Config, n int64, out, stderr io.Write
 // loadDemo loads the demo data (one transaction), again from the start while it meets a deadlock or a
 // serialization failure with another writer (queries.RetryConflicts).
 func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err error)) (res demo.Result, err error) {
+	return loadDemoModels(ctx, conn, demo.DefaultModels(), onRetry)
+}
+
+// loadDemoModels is loadDemo with the predictions of models.
+func loadDemoModels(ctx context.Context, conn *pgx.Conn, models []forecast.Model, onRetry func(attempt int, err error)) (res demo.Result, err error) {
 	err = queries.RetryConflicts(ctx, func(int) error {
-		res, err = demo.Load(ctx, conn)
+		res, err = demo.LoadModels(ctx, conn, models)
 		return err
 	}, onRetry)
 	return res, err
@@ -286,7 +302,7 @@ func demoSummary(r demo.Result) string {
 	for _, m := range r.ModelNames {
 		models = append(models, fmt.Sprintf("%s %d", m, r.Models[m]))
 	}
-	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s; leads 1-3) (%.2fs)",
+	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s) (%.2fs)",
 		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
 		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds())
 }

@@ -31,6 +31,19 @@ const Credit = "CPCB via Kaggle (rohanrao/air-quality-data-in-india)"
 // DefaultModel is the model the dashboard shows first on the demo data (DEFAULT_MODEL for the demo).
 const DefaultModel = "ses"
 
+// DefaultModels are the forecasts Load writes: ses at lead 1 (about 290,000 predictions, the size the
+// first start has always loaded). AllModels are those of LoadAll: the three models of forecast.Models
+// at leads 1 to 3 (about 2.3 million, several minutes to load: the statement triggers that keep the
+// sums walk multi-million-row transition tables).
+func DefaultModels() []forecast.Model {
+	m := forecast.Models()[0]
+	m.Leads = []int{1}
+	return []forecast.Model{m}
+}
+
+// AllModels are the forecasts LoadAll writes; see DefaultModels.
+func AllModels() []forecast.Model { return forecast.Models() }
+
 // Result says what Load did.
 type Result struct {
 	Historic, Predictions queries.Counts
@@ -41,24 +54,30 @@ type Result struct {
 	Elapsed    time.Duration
 }
 
-// Load upserts the demo measurements and their predictions in one transaction. Rows already there with
-// the same values are left alone, so loading twice changes nothing; other data is never touched. The
-// predictions (about 2.5 million) are computed series by series while they stream into the database.
-func Load(ctx context.Context, db queries.DB) (Result, error) {
+// Load upserts the demo measurements and their predictions of DefaultModels in one transaction. Rows
+// already there with the same values are left alone, so loading twice changes nothing; other data is
+// never touched. The predictions are computed series by series while they stream into the database.
+func Load(ctx context.Context, db queries.DB) (Result, error) { return LoadModels(ctx, db, DefaultModels()) }
+
+// LoadAll is Load with the predictions of AllModels.
+func LoadAll(ctx context.Context, db queries.DB) (Result, error) { return LoadModels(ctx, db, AllModels()) }
+
+// LoadModels is Load with the predictions of models (copies of forecast.Models, with their leads).
+func LoadModels(ctx context.Context, db queries.DB, models []forecast.Model) (Result, error) {
 	start := time.Now()
 	measured, err := readMeasurements()
 	if err != nil {
 		return Result{}, err
 	}
-	res, err := load(ctx, db, measured)
+	res, err := load(ctx, db, measured, models)
 	res.Elapsed = time.Since(start)
 	return res, err
 }
 
-// load is Load of the measurements measured and their predictions.
-func load(ctx context.Context, db queries.DB, measured []queries.ImportRow) (Result, error) {
+// load is LoadModels of the measurements measured and their predictions.
+func load(ctx context.Context, db queries.DB, measured []queries.ImportRow, models []forecast.Model) (Result, error) {
 	res := Result{Models: map[string]int64{}}
-	for _, m := range forecast.Models() {
+	for _, m := range models {
 		res.ModelNames = append(res.ModelNames, m.Name)
 	}
 	var err error
@@ -68,7 +87,7 @@ func load(ctx context.Context, db queries.DB, measured []queries.ImportRow) (Res
 		if res.Historic, err = queries.Upsert(ctx, tx, queries.Historic, queries.SliceSource(measured)); err != nil {
 			return false, fmt.Errorf("demo measurements: %w", err)
 		}
-		src := Predictions(measured)
+		src := Predictions(measured, models)
 		if res.Predictions, err = queries.Upsert(ctx, tx, queries.Predictions, src); err != nil {
 			return false, fmt.Errorf("demo predictions: %w", err)
 		}
@@ -101,8 +120,8 @@ func readMeasurements() ([]queries.ImportRow, error) {
 	return rows, nil
 }
 
-// PredictionSource streams the demo's predictions: a queries.RowSource over the forecasts of every model
-// of forecast.Models for every series, computed one series at a time (so memory holds one series'
+// PredictionSource streams the demo's predictions: a queries.RowSource over the forecasts of some models
+// for every series, computed one series at a time (so memory holds one series'
 // forecasts, not millions). Rows are numbered from 1 as if they were lines of a file.
 type PredictionSource struct {
 	series []seriesKey
@@ -113,14 +132,16 @@ type PredictionSource struct {
 	cur    queries.ImportRow
 	line   int64
 	models map[string]int64
+	use    []forecast.Model
 }
 
 type seriesKey struct{ loc, typ string }
 
 // Predictions returns the source of the predictions of every series (location and pollutant) of
-// measured, series in the order they first appear, each series' forecasts in the order of forecast.Each.
-func Predictions(measured []queries.ImportRow) *PredictionSource {
-	s := &PredictionSource{points: map[seriesKey][]forecast.Point{}, models: map[string]int64{}}
+// measured by models, series in the order they first appear, each series' forecasts model by model in
+// the order of models, each model's as Model.Forecasts yields them.
+func Predictions(measured []queries.ImportRow, models []forecast.Model) *PredictionSource {
+	s := &PredictionSource{points: map[seriesKey][]forecast.Point{}, models: map[string]int64{}, use: models}
 	for _, r := range measured {
 		k := seriesKey{r.Location, r.Type}
 		if _, ok := s.points[k]; !ok {
@@ -143,8 +164,10 @@ func (s *PredictionSource) Next() bool {
 		k := s.series[s.next]
 		s.next++
 		s.buf, s.i = s.buf[:0], 0
-		for f := range forecast.Each(s.points[k]) {
-			s.buf = append(s.buf, f)
+		for _, m := range s.use {
+			for f := range m.Forecasts(s.points[k]) {
+				s.buf = append(s.buf, f)
+			}
 		}
 		s.cur.Location, s.cur.Type = k.loc, k.typ
 	}

@@ -42,7 +42,7 @@ func TestPredictionsNoPeeking(t *testing.T) {
 	cuts := []string{"2015-06-30", "2017-01-01", "2018-12-30", "2020-03-24"}
 	for _, c := range cuts {
 		cut, _ := time.Parse(time.DateOnly, c)
-		full, past := Predictions(measured), Predictions(upTo(measured, cut))
+		full, past := Predictions(measured, AllModels()), Predictions(upTo(measured, cut), AllModels())
 		seen := map[string]map[int]int64{}
 		var n int64
 		for {
@@ -101,7 +101,7 @@ func TestPredictionsShape(t *testing.T) {
 	seen := make(map[k]bool, 3_000_000)
 	counts := map[string]int64{}
 	series := map[[2]string]bool{}
-	src := Predictions(measured)
+	src := Predictions(measured, AllModels())
 	var line int64
 	for src.Next() {
 		r := src.Row()

@@ -51,18 +51,18 @@ func TestLoaderNoPeeking(t *testing.T) {
 	}
 	cut := time.Date(2018, 11, 15, 0, 0, 0, 0, time.UTC)
 	full, past := dbtest.NewPool(t), dbtest.NewPool(t)
-	res, err := load(ctx, full, measured)
+	res, err := load(ctx, full, measured, AllModels())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if res.Predictions.Inserted == 0 || res.Historic.Inserted != int64(len(measured)) {
 		t.Fatalf("load: %+v", res)
 	}
-	again, err := load(ctx, full, measured)
+	again, err := load(ctx, full, measured, AllModels())
 	if err != nil || again.Historic.Inserted+again.Historic.Updated+again.Predictions.Inserted+again.Predictions.Updated != 0 {
 		t.Fatalf("second load changed something: %+v, %v", again, err)
 	}
-	if _, err := load(ctx, past, upTo(measured, cut)); err != nil {
+	if _, err := load(ctx, past, upTo(measured, cut), AllModels()); err != nil {
 		t.Fatal(err)
 	}
 	a, b := stored(t, full, cities), stored(t, past, cities)
