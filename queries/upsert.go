@@ -206,6 +206,15 @@ func findDuplicate(ctx context.Context, db DB, t Table) error {
 	return &d
 }
 
+// forecastKey is the model and lead a prediction row is stored under: a row without a model (the shape
+// before migration 007) is DefaultModel at DefaultLead, as the columns' defaults make it.
+func forecastKey(r Row) (string, int16) {
+	if r.Model == "" {
+		return DefaultModel, DefaultLead
+	}
+	return r.Model, int16(r.Lead)
+}
+
 // copySource adapts a RowSource to pgx's COPY protocol.
 type copySource struct {
 	src         RowSource
@@ -224,7 +233,8 @@ func (s *copySource) Next() bool {
 func (s *copySource) Values() ([]any, error) {
 	r := s.cur
 	if s.predictions {
-		return []any{r.Line, r.Location, r.Type, r.Date, r.Model, int16(r.Lead), r.Value}, nil
+		model, lead := forecastKey(r.Row)
+		return []any{r.Line, r.Location, r.Type, r.Date, model, lead, r.Value}, nil
 	}
 	return []any{r.Line, r.Location, r.Type, r.Date, r.Value}, nil
 }
@@ -264,7 +274,8 @@ func (s *directSource) Next() bool { return s.src.Next() }
 func (s *directSource) Values() ([]any, error) {
 	r := s.src.Row()
 	if s.predictions {
-		return []any{r.Location, r.Type, r.Date, r.Model, int16(r.Lead), r.Value}, nil
+		model, lead := forecastKey(r.Row)
+		return []any{r.Location, r.Type, r.Date, model, lead, r.Value}, nil
 	}
 	return []any{r.Location, r.Type, r.Date, r.Value}, nil
 }
