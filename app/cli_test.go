@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -84,5 +85,54 @@ func TestCLIDemo(t *testing.T) {
 	code, out, _ = cli(t, url, "", "demo")
 	if code != 0 || !strings.Contains(out, "measurements 0 inserted, 0 updated, 275246 unchanged") || !strings.Contains(out, "predictions 0 inserted, 0 updated") {
 		t.Fatalf("second demo load: %d %q", code, out)
+	}
+}
+
+// TestCLIImportModel: `app import predictions --model NAME FILE` files rows without a model column under
+// NAME (default "default"); a bad --model, or one for measurements, is a usage error writing nothing.
+func TestCLIImportModel(t *testing.T) {
+	url := dbtest.NewDatabase(t)
+	dir := t.TempDir()
+	f := filepath.Join(dir, "p.csv")
+	os.WriteFile(f, []byte("date,location,type,prediction,issued\n2020-07-03,Pune,pm25,25,2020-07-01\n2020-07-03,Pune,pm25,26,\n"), 0o644)
+	if code, out, errs := cli(t, url, "", "import", "predictions", "--model", "v2.1", f); code != 0 || !strings.Contains(out, "2 rows into predictions: 2 inserted") {
+		t.Fatalf("--model NAME: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := cli(t, url, "", "import", "predictions", f, "--model=v2.1"); code != 0 || !strings.Contains(out, "2 unchanged") {
+		t.Fatalf("--model=NAME after the file: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := cli(t, url, "", "import", "predictions", f); code != 0 || !strings.Contains(out, "2 inserted") {
+		t.Fatalf("no --model: %d %q %q", code, out, errs)
+	}
+	for _, args := range [][]string{
+		{"import", "predictions", "--model", "a/b", f},
+		{"import", "predictions", "--model", "", f},
+		{"import", "historic", "--model", "ses", f},
+		{"import", "predictions", f, "--model"},
+	} {
+		if code, _, errs := cli(t, url, "", args...); code != 2 || !strings.Contains(errs, "model") {
+			t.Errorf("%v: %d %q", args, code, errs)
+		}
+	}
+	conn, err := queries.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	got := map[string]float64{}
+	if err := queries.EachRow(context.Background(), conn, queries.Predictions, queries.View{Sort: "date"}, func(r queries.Row) error {
+		got[r.Model+" "+strconv.Itoa(r.Lead)] = r.Value
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]float64{"v2.1 2": 25, "v2.1 1": 26, "default 2": 25, "default 1": 26}
+	if len(got) != len(want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v", k, got[k], v)
+		}
 	}
 }

@@ -240,3 +240,45 @@ func TestIngestTokenConfig(t *testing.T) {
 		t.Fatalf("set: %q %v", c.IngestToken, err)
 	}
 }
+
+// TestIngestModelsAndLeads: the ingest API takes the predictions' optional model, lead and issued (CSV
+// columns, JSON fields) and ?model= for rows without a model; a bad one is a 400 naming the line or row,
+// with nothing written.
+func TestIngestModelsAndLeads(t *testing.T) {
+	ts := ingestServer(t)
+	csv := "date,location,type,prediction,model,issued\n2020-07-03,Pune,pm25,25,ses,2020-07-01\n2020-07-03,Pune,pm25,26,,2020-07-02\n"
+	resp, body := ts.post(t, "/api/predictions?model=mine", []byte(csv), "Content-Type", "text/csv", "Authorization", bearer)
+	if resp.StatusCode != 200 || body != `{"inserted":2,"updated":0,"unchanged":0}` {
+		t.Fatalf("CSV with model and issued: %d %s", resp.StatusCode, body)
+	}
+	js := `{"rows":[{"date":"2020-07-03","location":"Pune","type":"pm25","prediction":27,"model":"ses","lead":0}]}`
+	resp, body = ts.post(t, "/api/predictions", []byte(js), "Content-Type", "application/json", "Authorization", bearer)
+	if resp.StatusCode != 200 || body != `{"inserted":1,"updated":0,"unchanged":0}` {
+		t.Fatalf("JSON with model and lead: %d %s", resp.StatusCode, body)
+	}
+	got := map[string]float64{}
+	if err := queries.EachRow(context.Background(), ts.db, queries.Predictions, queries.View{Sort: "date"}, func(r queries.Row) error {
+		got[fmt.Sprintf("%s %d", r.Model, r.Lead)] = r.Value
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got["ses 2"] != 25 || got["mine 1"] != 26 || got["ses 0"] != 27 {
+		t.Fatalf("stored %v", got)
+	}
+	bad := []struct{ target, ctype, body, want string }{
+		{"/api/predictions", "text/csv", "date,location,type,prediction,lead\n2020-07-03,Pune,pm25,1,1\n2020-07-03,Pune,pm25,1,40\n", `"error":"line 3: lead 40 is out of range: 0 to 30 days; nothing was written","line":3`},
+		{"/api/predictions", "application/json", `{"rows":[{"date":"2020-07-03","location":"Pune","type":"pm25","prediction":1,"issued":"2020-07-04"}]}`, `"error":"row 1: issued 2020-07-04 is after date 2020-07-03: a forecast is issued on or before its day; nothing was written","row":1`},
+		{"/api/predictions?model=a%20b", "text/csv", "date,location,type,prediction\n2020-07-03,Pune,pm25,1\n", `model=: model \"a b\" may hold only`},
+		{"/api/historic?model=ses", "text/csv", "date,location,type,value\n2020-07-03,Pune,pm25,1\n", "model= applies to predictions only"},
+	}
+	for _, b := range bad {
+		resp, body := ts.post(t, b.target, []byte(b.body), "Content-Type", b.ctype, "Authorization", bearer)
+		if resp.StatusCode != 400 || !strings.Contains(body, b.want) {
+			t.Errorf("%s %q: %d %s, want 400 saying %s", b.target, b.body, resp.StatusCode, body, b.want)
+		}
+	}
+	if n := rowCount(t, ts, queries.Predictions); n != 3 {
+		t.Fatalf("bad requests wrote rows: %d predictions, want 3", n)
+	}
+}

@@ -4,12 +4,15 @@
 //	app [serve]                                start the dashboard (the default)
 //	app migrate                                bring the schema up to date and exit
 //	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
+//	app import predictions --model NAME FILE   the same, predictions without a model column are NAME's
 //	app demo                                   (re)load the bundled demo data
+//	app demo --models all                      the same with the three models at leads 1-3
 //	app demo --synthetic N                     generate N rows per table of synthetic series
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -22,6 +25,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/aqdash/aqdash/app/demo"
+	"github.com/aqdash/aqdash/app/forecast"
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
 )
@@ -30,11 +34,17 @@ const usage = `usage:
   app [serve]                              start the dashboard (PORT, DATABASE_URL, DEMO_DATA=off)
   app migrate                              apply database migrations and exit
   app import historic FILE                 upsert measurements from CSV (FILE "-" reads stdin)
-  app import predictions FILE              upsert predictions from CSV
-  app demo                                 (re)load the bundled demo data
+  app import predictions [--model NAME] FILE
+                                           upsert predictions from CSV; rows without a
+                                           model column are NAME's (default "default")
+  app demo                                 (re)load the bundled demo data (ses, lead 1)
+  app demo --models all                    the same with ses, persistence and climatology
+                                           at leads 1-3 (2.3M predictions: minutes)
 
 CSV: header date,location,type,value (prediction for predictions), or the CPCB
-wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic.
+wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic. Predictions
+may add the columns model, and lead (days ahead, 0-30) or issued (an ISO date);
+without them a row is lead 1.
 `
 
 func main() {
@@ -66,14 +76,22 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return report(stderr, "migrate", runMigrate(ctx, cfg, stdout))
 	case "import":
-		if len(args) != 2 {
+		kind, file, opts, err := importArgs(args)
+		if err != nil {
+			fmt.Fprintf(stderr, "aqdash import: %v\n", err)
+			return 2
+		}
+		if file == "" {
 			break
 		}
-		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout, stderr))
+		return report(stderr, "import "+kind+" "+file, runImport(ctx, cfg, kind, file, opts, stdin, stdout, stderr))
 	case "demo":
 		switch {
 		case len(args) == 0:
-			return report(stderr, "demo", runDemo(ctx, cfg, stdout, stderr))
+			return report(stderr, "demo", runDemo(ctx, cfg, false, stdout, stderr))
+		case len(args) == 2 && (args[0] == "--models" || args[0] == "-models") && args[1] == "all",
+			len(args) == 1 && (args[0] == "--models=all" || args[0] == "-models=all"):
+			return report(stderr, "demo --models all", runDemo(ctx, cfg, true, stdout, stderr))
 		case len(args) == 2 && (args[0] == "--synthetic" || args[0] == "-synthetic"):
 			n, err := strconv.ParseInt(strings.ReplaceAll(args[1], "_", ""), 10, 64)
 			if err != nil || n < 1 {
@@ -117,7 +135,45 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 	return nil
 }
 
-func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Reader, out, stderr io.Writer) error {
+// importArgs reads the arguments of import: TABLE [--model NAME] FILE (--model=NAME too, before or
+// after FILE). An empty file means the arguments are not import's shape (the usage is printed); err is
+// a bad --model.
+func importArgs(args []string) (kind, file string, opts ingest.Options, err error) {
+	var rest []string
+	model, hasModel := "", false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--model" || a == "-model":
+			if i+1 == len(args) {
+				return "", "", opts, errors.New("--model needs a model name, such as --model ses")
+			}
+			i++
+			model, hasModel = args[i], true
+		case strings.HasPrefix(a, "--model=") || strings.HasPrefix(a, "-model="):
+			_, model, _ = strings.Cut(a, "=")
+			hasModel = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) != 2 {
+		return "", "", opts, nil
+	}
+	kind, file = rest[0], rest[1]
+	if hasModel {
+		if kind != "predictions" {
+			return "", "", opts, fmt.Errorf("--model applies to predictions only, not to %s", kind)
+		}
+		if err := ingest.CheckModel(model); err != nil {
+			return "", "", opts, fmt.Errorf("--model: %v", err)
+		}
+		opts.Model = model
+	}
+	return kind, file, opts, nil
+}
+
+func runImport(ctx context.Context, cfg Config, kind, file string, opts ingest.Options, stdin io.Reader, out, stderr io.Writer) error {
 	var t queries.Table
 	switch kind {
 	case "historic":
@@ -155,7 +211,7 @@ func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Read
 		if err != nil {
 			return err
 		}
-		counts, err = ingest.Import(ctx, conn, t, r)
+		counts, err = ingest.ImportWith(ctx, conn, t, r, opts)
 		return err
 	}, func(attempt int, err error) {
 		fmt.Fprintf(stderr, "aqdash import: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
@@ -181,13 +237,17 @@ func connectMigrated(ctx context.Context, cfg Config) (*pgx.Conn, error) {
 	return conn, nil
 }
 
-func runDemo(ctx context.Context, cfg Config, out, stderr io.Writer) error {
+func runDemo(ctx context.Context, cfg Config, all bool, out, stderr io.Writer) error {
 	conn, err := connectMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close(context.Background())
-	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
+	models := demo.DefaultModels()
+	if all {
+		models = demo.AllModels()
+	}
+	res, err := loadDemoModels(ctx, conn, models, func(attempt int, err error) {
 		fmt.Fprintf(stderr, "aqdash demo: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
 	})
 	if err != nil {
@@ -224,8 +284,13 @@ func runSynthetic(ctx context.Context, cfg Config, n int64, out, stderr io.Write
 // loadDemo loads the demo data (one transaction), again from the start while it meets a deadlock or a
 // serialization failure with another writer (queries.RetryConflicts).
 func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err error)) (res demo.Result, err error) {
+	return loadDemoModels(ctx, conn, demo.DefaultModels(), onRetry)
+}
+
+// loadDemoModels is loadDemo with the predictions of models.
+func loadDemoModels(ctx context.Context, conn *pgx.Conn, models []forecast.Model, onRetry func(attempt int, err error)) (res demo.Result, err error) {
 	err = queries.RetryConflicts(ctx, func(int) error {
-		res, err = demo.Load(ctx, conn)
+		res, err = demo.LoadModels(ctx, conn, models)
 		return err
 	}, onRetry)
 	return res, err
@@ -233,7 +298,11 @@ func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err
 
 // demoSummary is the one line that says what a demo load did.
 func demoSummary(r demo.Result) string {
-	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%.2fs)",
+	var models []string
+	for _, m := range r.ModelNames {
+		models = append(models, fmt.Sprintf("%s %d", m, r.Models[m]))
+	}
+	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s) (%.2fs)",
 		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
-		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, r.Elapsed.Seconds())
+		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds())
 }

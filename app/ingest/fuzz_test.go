@@ -16,6 +16,8 @@ import (
 type rowKey struct {
 	location, typ string
 	date          time.Time
+	model         string
+	lead          int
 }
 
 // FuzzImportCSV imports fuzzed CSV files through the real importer into a real database (one per
@@ -33,6 +35,7 @@ func FuzzImportCSV(f *testing.F) {
 	f.Add(false, "City,Date,PM2.5,PM10,NO,NO2,NOx,NH3,CO,SO2,O3,Benzene,Toluene,Xylene,AQI,AQI_Bucket\nDelhi,2020-01-01,1,,3,,,,,,,,,,200,Poor\n")
 	f.Add(true, "date,location,type,prediction\n2020-07-01,A,pm25,1\n2020-07-01,A,pm25,2\n")
 	f.Add(true, "date,location,type,prediction\n2020-07-01,\"<b>\"\"x\"\"</b>\",co,0.5\n")
+	f.Add(true, "date,location,type,prediction,model,issued,lead\n2020-07-03,A,pm25,1,ses,2020-07-01,2\n2020-07-03,A,pm25,1,ses,,1\n2020-07-03,A,pm25,1,,,\n")
 
 	f.Fuzz(func(t *testing.T, predictions bool, csv string) {
 		tbl := queries.Historic
@@ -45,7 +48,7 @@ func FuzzImportCSV(f *testing.F) {
 		counts, err := ingest.Import(ctx, db, tbl, strings.NewReader(csv))
 		stored := map[rowKey]float64{}
 		if err := queries.EachRow(ctx, db, tbl, queries.View{Sort: "date"}, func(r queries.Row) error {
-			stored[rowKey{r.Location, r.Type, r.Date}] = r.Value
+			stored[rowKey{r.Location, r.Type, r.Date, r.Model, r.Lead}] = r.Value
 			return nil
 		}); err != nil {
 			t.Fatal(err)
@@ -69,7 +72,7 @@ func FuzzImportCSV(f *testing.F) {
 		want := map[rowKey]float64{}
 		for rd.Next() {
 			r := rd.Row()
-			want[rowKey{r.Location, r.Type, r.Date}] = r.Value
+			want[rowKey{r.Location, r.Type, r.Date, r.Model, r.Lead}] = r.Value
 		}
 		if rd.Err() != nil {
 			t.Fatalf("imported, yet the reader stops: %v", rd.Err())
