@@ -278,7 +278,7 @@ func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time
 	if err != nil {
 		return nil, err
 	}
-	return buildChart(loc, typ, start, end, step, buckets), nil
+	return buildChart(loc, typ, start, end, step, []chartModel{{Rows: buckets}}), nil
 }
 
 // newCompareRowView formats one row; withUnit puts the unit beside values when pollutants are mixed.
