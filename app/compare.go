@@ -667,6 +667,10 @@ type metricsView struct {
 	MixedUnits    bool
 	BiasDirection string
 	SkillVerdict  string
+	// Ref is the reference model (ref=), "" without one; the equalized figures against it follow.
+	Ref                     string
+	SkillRef, RefMAE, RefN  string
+	RefModelMAE, RefVerdict string
 }
 
 // newMetricsView formats the metrics of a comparison.
@@ -706,6 +710,21 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 		}
 	} else {
 		mv.Skill = "—"
+	}
+	if cv.Ref != "" {
+		mv.Ref, mv.RefN, mv.RefMAE, mv.RefModelMAE = cv.Ref, formatCount(m.RefN), dash(m.RefMAE, ""), dash(m.RefModelMAE, "")
+		mv.SkillRef = "—"
+		if m.SkillRef != nil {
+			mv.SkillRef = strings.Replace(strconv.FormatFloat(*m.SkillRef, 'f', 3, 64), "-", "−", 1)
+			switch {
+			case *m.SkillRef > 0:
+				mv.RefVerdict = "better than " + cv.Ref
+			case *m.SkillRef < 0:
+				mv.RefVerdict = "worse than " + cv.Ref
+			default:
+				mv.RefVerdict = "as good as " + cv.Ref
+			}
+		}
 	}
 	if m.Bias != nil {
 		switch {

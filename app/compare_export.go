@@ -32,9 +32,10 @@ type compareJSON struct {
 type metricsJSON struct {
 	queries.Metrics
 	// These hide Metrics' own fields of the same names: absent (nil) without a reference.
-	SkillRef json.RawMessage `json:"skill_ref,omitempty"`
-	RefMAE   json.RawMessage `json:"ref_mae,omitempty"`
-	RefN     json.RawMessage `json:"ref_n,omitempty"`
+	SkillRef    json.RawMessage `json:"skill_ref,omitempty"`
+	RefMAE      json.RawMessage `json:"ref_mae,omitempty"`
+	RefModelMAE json.RawMessage `json:"ref_model_mae,omitempty"`
+	RefN        json.RawMessage `json:"ref_n,omitempty"`
 }
 
 // newMetricsJSON is the metrics of cv in JSON.
@@ -43,6 +44,7 @@ func newMetricsJSON(m queries.Metrics, cv queries.CompareView) metricsJSON {
 	if cv.Ref != "" {
 		out.SkillRef, _ = json.Marshal(m.SkillRef)
 		out.RefMAE, _ = json.Marshal(m.RefMAE)
+		out.RefModelMAE, _ = json.Marshal(m.RefModelMAE)
 		out.RefN, _ = json.Marshal(m.RefN)
 	}
 	return out

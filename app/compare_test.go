@@ -304,7 +304,7 @@ func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, day
 	if _, err := queries.Upsert(ctx, ts.db, queries.Predictions, queries.SliceSource(p)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ts.seriesChart(ctx, loc, typ, time.Time{}, time.Time{})
+	c, err := ts.seriesChart(ctx, loc, typ, []string{queries.DefaultModel}, 1, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	if !strings.HasPrefix(c.Note, "Monthly means") || c.Actual.Count != 241 { // January 2020 to January 2040
 		t.Errorf("20 years: %q, %d points", c.Note, c.Actual.Count)
 	}
-	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", time.Time{}, time.Time{}); c != nil || err != nil {
+	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", []string{queries.DefaultModel}, 1, time.Time{}, time.Time{}); c != nil || err != nil {
 		t.Errorf("a chart of nothing: %v %v", c, err)
 	}
 	// A pollutant without bands has no band background.

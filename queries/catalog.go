@@ -113,3 +113,29 @@ func Analyze(ctx context.Context, db DB) error {
 	_, err := db.Exec(ctx, "ANALYZE "+Historic.name+", "+Predictions.name)
 	return err
 }
+
+// ModelLeads is one forecast model and the leads it has predictions for, in order.
+type ModelLeads struct {
+	Model string
+	Leads []int
+}
+
+// ListModelsQuery builds the query behind ListModels: model_leads (migration 007), one row per model and
+// lead, kept by the write triggers.
+func ListModelsQuery() sq.SelectBuilder {
+	return psql.Select("model", "array_agg(lead::int ORDER BY lead)").From("model_leads").GroupBy("model").OrderBy("model")
+}
+
+// ListModels lists every model that has predictions, sorted by name, each with its leads: the choices of
+// the model and lead selects. Empty when there is no prediction.
+func ListModels(ctx context.Context, db DB) ([]ModelLeads, error) {
+	sql, args, err := ListModelsQuery().ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowToStructByPos[ModelLeads])
+}

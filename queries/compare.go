@@ -34,10 +34,33 @@ var Matches = []Match{MatchBoth, MatchAll, MatchMissingActual, MatchMissingPredi
 // Valid reports whether m is one of Matches.
 func (m Match) Valid() bool { return slices.Contains(Matches, m) }
 
-// CompareView is a View of the comparison: filters, order and page, and which days to list.
+// CompareView is a View of the comparison: filters, order and page, and which days to list, of one model
+// at one lead (migration 007). A CompareView without a Model is the comparison as it was before models:
+// DefaultModel at DefaultLead, whatever Lead says.
 type CompareView struct {
 	View
 	Match Match
+	// Model and Lead choose the predictions compared: rows and metrics are Model's at Lead.
+	Model string
+	Lead  int
+	// Ref, when set, adds the equalized reference metrics (Metrics.SkillRef, RefMAE, RefN) against
+	// that model at the same lead.
+	Ref string
+	// Vs are the other models a chart draws beside Model (the handler reads their SeriesBuckets).
+	Vs []string
+}
+
+// modelLead is the model and lead the view compares.
+func (cv CompareView) modelLead() (string, int) {
+	if cv.Model == "" {
+		return DefaultModel, DefaultLead
+	}
+	return cv.Model, cv.Lead
+}
+
+// pairWhere is the condition on the comparison's model and lead columns.
+func pairWhere(model string, lead int) sq.Sqlizer {
+	return sq.Eq{"model": model, "lead": lead}
 }
 
 // Comparison describes the columns of the comparison of measurements and predictions; it is what the
@@ -58,6 +81,9 @@ type CompareRow struct {
 	Date     time.Time
 	Location string
 	Type     string
+	// Model and Lead are the predictions' model and days ahead.
+	Model string
+	Lead  int
 	// Actual is the measurement, Predicted the prediction.
 	Actual, Predicted *float64
 	// Error is Predicted − Actual, AbsError its absolute value, PctError 100 × Error / Actual (nil when
@@ -152,8 +178,8 @@ func CompareRowsQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
-	cols := []string{"date", "location", "type", "actual", "predicted", "error", "abs_error", "pct_error"}
-	q := psql.Select(cols...).From("comparison").Where(cv.where())
+	cols := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
+	q := psql.Select(cols...).From("comparison").Where(pairWhere(cv.modelLead())).Where(cv.where())
 	if mw != nil {
 		q = q.Where(mw)
 	}
@@ -201,7 +227,7 @@ func EachCompareRow(ctx context.Context, db DB, cv CompareView, fn func(CompareR
 		return err
 	}
 	var r CompareRow
-	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Actual, &r.Predicted, &r.Error, &r.AbsError, &r.PctError},
+	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Model, &r.Lead, &r.Actual, &r.Predicted, &r.Error, &r.AbsError, &r.PctError},
 		func() error { return fn(r) })
 }
 
@@ -240,6 +266,14 @@ type Metrics struct {
 	PoorPredicted  int64    `json:"poor_predicted"`
 	FalseAlarms    int64    `json:"false_alarms"`
 	FalseAlarmRate *float64 `json:"false_alarm_rate"`
+	// SkillRef is 1 − MAE / RefMAE over the RefN days (same lead) where the view's model, the reference
+	// model (CompareView.Ref) and a measurement all exist ("equalized"): above 0 beats the reference.
+	// RefModelMAE is the view's model's MAE over those days, RefMAE the reference's. All nil (RefN 0)
+	// without a reference or without such days.
+	SkillRef    *float64 `json:"skill_ref"`
+	RefMAE      *float64 `json:"ref_mae"`
+	RefModelMAE *float64 `json:"ref_model_mae"`
+	RefN        int64    `json:"ref_n"`
 }
 
 // CompareSummary is what a comparison needs besides its page of rows: how many rows it has across all
@@ -348,7 +382,10 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if _, err := matchWhere(cv.Match); err != nil {
 		return sq.SelectBuilder{}, err
 	}
-	series := View{Locations: cv.Locations, Types: cv.Types}.where()
+	series := sq.And{pairWhere(cv.modelLead())}
+	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
+		series = append(series, w)
+	}
 	part := func(from string) sq.SelectBuilder {
 		return sq.Select(statColumns...).From(from).Where(series)
 	}
@@ -407,8 +444,125 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 	// The days missing a side have nothing to measure.
 	if cv.Match == MatchBoth || cv.Match == MatchAll {
 		s.Metrics = t.metrics()
+		if cv.Ref != "" {
+			if err := refMetrics(ctx, db, cv, &s.Metrics); err != nil {
+				return s, err
+			}
+		}
 	}
 	return s, nil
+}
+
+// RefMetricsQuery builds the query behind the equalized reference metrics: the view's comparison rows
+// with an error (model, lead, filters and dates), joined on the reference model's row of the same
+// series, day and lead that has an error too, through the comparison's primary key. It reads the
+// view's rows, not sums: one series is a few thousand index probes; every series, every row of the
+// model at that lead (see the README's Performance section).
+func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
+	if cv.Ref == "" {
+		return sq.SelectBuilder{}, fmt.Errorf("queries: no reference model")
+	}
+	model, lead := cv.modelLead()
+	w := sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}}
+	if len(cv.Locations) > 0 {
+		w = append(w, sq.Eq{"a.location": oneOrMany(cv.Locations)})
+	}
+	if len(cv.Types) > 0 {
+		w = append(w, sq.Eq{"a.type": oneOrMany(cv.Types)})
+	}
+	if !cv.From.IsZero() {
+		w = append(w, sq.GtOrEq{"a.date": cv.From})
+	}
+	if !cv.To.IsZero() {
+		w = append(w, sq.LtOrEq{"a.date": cv.To})
+	}
+	return psql.Select("count(*)", "coalesce(sum(a.abs_error), 0)", "coalesce(sum(b.abs_error), 0)").
+		From("comparison a").
+		Join("comparison b ON b.model = ? AND b.lead = a.lead AND b.location = a.location AND b.type = a.type AND b.date = a.date", cv.Ref).
+		Where(w), nil
+}
+
+// refMetrics fills m's reference metrics.
+func refMetrics(ctx context.Context, db DB, cv CompareView, m *Metrics) error {
+	q, err := RefMetricsQuery(cv)
+	if err != nil {
+		return err
+	}
+	sql, args, err := q.ToSql()
+	if err != nil {
+		return err
+	}
+	var n int64
+	var sumModel, sumRef float64
+	if err := db.QueryRow(ctx, sql, args...).Scan(&n, &sumModel, &sumRef); err != nil {
+		return err
+	}
+	m.RefN = n
+	if n == 0 {
+		return nil
+	}
+	mae, ref := sumModel/float64(n), sumRef/float64(n)
+	m.RefModelMAE, m.RefMAE = &mae, &ref
+	if ref != 0 {
+		k := 1 - mae/ref
+		m.SkillRef = &k
+	}
+	return nil
+}
+
+// LeadMAE is the mean absolute error of a model at one lead over a view's days with both sides.
+type LeadMAE struct {
+	Lead int
+	N    int64
+	MAE  *float64
+}
+
+// LeadMAEs returns the MAE of cv's model at every lead it has, in lead order, over cv's series and
+// dates (its Lead and Match are ignored): the sums of compare_series, or of compare_months and the days
+// around them with dates, grouped by lead. No scan of the comparison but the partial months' days.
+func LeadMAEs(ctx context.Context, db DB, cv CompareView) ([]LeadMAE, error) {
+	model, _ := cv.modelLead()
+	series := sq.And{sq.Eq{"model": model}}
+	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
+		series = append(series, w)
+	}
+	part := func(from string) sq.SelectBuilder {
+		return sq.Select("lead", "n", "sum_abs").From(from).Where(series)
+	}
+	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
+		q := part("comparison_days").Where(sq.GtOrEq{"date": from})
+		if toInclusive {
+			return q.Where(sq.LtOrEq{"date": to})
+		}
+		return q.Where(sq.Lt{"date": to})
+	}
+	var union sq.SelectBuilder
+	if cv.From.IsZero() && cv.To.IsZero() {
+		union = part("compare_series")
+	} else {
+		union = summedOver("month", "compare_months", "month", cv.From, cv.To, part, days)
+	}
+	sql, args, err := psql.Select("lead", "coalesce(sum(n), 0)::bigint", "coalesce(sum(sum_abs), 0)").
+		FromSelect(union, "s").GroupBy("lead").OrderBy("lead").ToSql()
+	if err != nil {
+		return nil, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (LeadMAE, error) {
+		var l LeadMAE
+		var sum float64
+		if err := row.Scan(&l.Lead, &l.N, &sum); err != nil {
+			return l, err
+		}
+		if l.N > 0 {
+			mae := sum / float64(l.N)
+			l.MAE = &mae
+		}
+		return l, nil
+	})
 }
 
 // metrics computes the metrics from the sums; every ratio is nil when its denominator is 0.
@@ -441,10 +595,11 @@ func (t statSums) metrics() Metrics {
 }
 
 // SeriesSpan returns the first and last day of one series within [from, to] (a zero bound is open) that
-// have either side: two probes of the comparison's primary key. ok is false when there is none.
-func SeriesSpan(ctx context.Context, db DB, location, typ string, from, to time.Time) (first, last time.Time, ok bool, err error) {
+// have either side, for one model at one lead (the measured days are the same for every model):
+// two probes of the comparison's primary key. ok is false when there is none.
+func SeriesSpan(ctx context.Context, db DB, location, typ, model string, lead int, from, to time.Time) (first, last time.Time, ok bool, err error) {
 	v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
-	sql, args, err := psql.Select("min(date)", "max(date)").From("comparison").Where(v.where()).ToSql()
+	sql, args, err := psql.Select("min(date)", "max(date)").From("comparison").Where(pairWhere(model, lead)).Where(v.where()).ToSql()
 	if err != nil {
 		return first, last, false, err
 	}
@@ -473,16 +628,18 @@ type Bucket struct {
 // ChartUnits), in order, leaving out buckets without data: a chart's points. Whole weeks and months come
 // summed from compare_weeks and compare_months, so a chart of ten years reads about 520 rows of sums, not
 // 3,650 days; only the days of a partial week or month at either end are summed on the spot.
-func SeriesBuckets(ctx context.Context, db DB, location, typ string, from, to time.Time, unit string) ([]Bucket, error) {
+//
+// The buckets are those of one model at one lead; the measurements' sums are the same for every model.
+func SeriesBuckets(ctx context.Context, db DB, location, typ, model string, lead int, from, to time.Time, unit string) ([]Bucket, error) {
 	if !slices.Contains(ChartUnits, unit) {
 		return nil, fmt.Errorf("queries: %q is not a chart unit", unit)
 	}
-	series := View{Locations: []string{location}, Types: []string{typ}}.where()
+	series := sq.And{pairWhere(model, lead), View{Locations: []string{location}, Types: []string{typ}}.where()}
 	var q sq.SelectBuilder
 	if unit == "day" {
 		v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
 		q = sq.Select("date", "coalesce(actual, 0)", "(actual IS NOT NULL)::int", "coalesce(predicted, 0)", "(predicted IS NOT NULL)::int").
-			From("comparison").Where(v.where())
+			From("comparison").Where(pairWhere(model, lead)).Where(v.where())
 	} else {
 		part := func(table string) sq.SelectBuilder {
 			return sq.Select(unit, "coalesce(sum_actual, 0)", "actual_n", "coalesce(sum_predicted, 0)", "predicted_n").
@@ -515,4 +672,54 @@ func SeriesBuckets(ctx context.Context, db DB, location, typ string, from, to ti
 		return nil, err
 	}
 	return pgx.CollectRows(rows, pgx.RowToStructByPos[Bucket])
+}
+
+// ForecastPoint is one prediction of a forecast run: the day it is for, its lead and its value.
+type ForecastPoint struct {
+	Date  time.Time
+	Lead  int
+	Value float64
+}
+
+// LatestRun is a model's newest forecast run for one series: the day it was issued (date − lead) and
+// its predictions, by lead.
+type LatestRun struct {
+	Issued time.Time
+	Points []ForecastPoint
+}
+
+// LatestForecastQuery builds the query behind LatestForecast. The newest issue date is at most 30 days
+// (the longest lead) before the series' last predicted day of the model, so only the predictions of
+// those last 31 days are read, through the primary key.
+func LatestForecastQuery(location, typ, model string) sq.SelectBuilder {
+	series := sq.Eq{"location": location, "type": typ, "model": model}
+	last := sq.Select("max(date)").From(Predictions.name).Where(series)
+	recent := sq.Select("date", "lead", "prediction", "date - lead AS issued").From(Predictions.name).
+		Where(series).Where(sq.Expr("date >= (?) - 30", last))
+	return psql.Select("issued", "date", "lead", "prediction").
+		PrefixExpr(sq.Expr("WITH recent AS (?)", recent)).
+		From("recent").
+		Where("issued = (SELECT max(issued) FROM recent)").
+		OrderBy("lead")
+}
+
+// LatestForecast returns the newest run of model for one series; ok is false when the model has no
+// prediction for it.
+func LatestForecast(ctx context.Context, db DB, location, typ, model string) (run LatestRun, ok bool, err error) {
+	sql, args, err := LatestForecastQuery(location, typ, model).ToSql()
+	if err != nil {
+		return run, false, err
+	}
+	rows, err := db.Query(ctx, sql, args...)
+	if err != nil {
+		return run, false, err
+	}
+	var issued time.Time
+	var p ForecastPoint
+	_, err = pgx.ForEachRow(rows, []any{&issued, &p.Date, &p.Lead, &p.Value}, func() error {
+		run.Issued = issued
+		run.Points = append(run.Points, p)
+		return nil
+	})
+	return run, len(run.Points) > 0, err
 }

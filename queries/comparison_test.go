@@ -201,7 +201,7 @@ func TestSeriesBuckets(t *testing.T) {
 	for _, c := range []struct{ from, to time.Time }{{}, {day("2020-01-05"), day("2020-02-10")}, {day("2020-03-01"), time.Time{}}} {
 		want := d.expected(queries.CompareView{View: queries.View{Locations: []string{"Hyderabad"}, Types: []string{"pm25"}, From: c.from, To: c.to}, Match: queries.MatchAll})
 		slices.SortFunc(want, func(a, b queries.CompareRow) int { return a.Date.Compare(b.Date) })
-		first, last, ok, err := queries.SeriesSpan(ctx, db, "Hyderabad", "pm25", c.from, c.to)
+		first, last, ok, err := queries.SeriesSpan(ctx, db, "Hyderabad", "pm25", "default", 1, c.from, c.to)
 		if err != nil || !ok || !first.Equal(want[0].Date) || !last.Equal(want[len(want)-1].Date) {
 			t.Fatalf("%v–%v: span %v %v %v %v", c.from, c.to, first, last, ok, err)
 		}
@@ -222,7 +222,7 @@ func TestSeriesBuckets(t *testing.T) {
 					b.Predicted++
 				}
 			}
-			got, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", c.from, c.to, unit)
+			got, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", "default", 1, c.from, c.to, unit)
 			if err != nil || len(got) != len(expect) || len(got) == 0 {
 				t.Fatalf("%s %v–%v: %d buckets, want %d (%v)", unit, c.from, c.to, len(got), len(expect), err)
 			}
@@ -235,10 +235,10 @@ func TestSeriesBuckets(t *testing.T) {
 			}
 		}
 	}
-	if _, _, ok, err := queries.SeriesSpan(ctx, db, "Nowhere", "pm25", time.Time{}, time.Time{}); ok || err != nil {
+	if _, _, ok, err := queries.SeriesSpan(ctx, db, "Nowhere", "pm25", "default", 1, time.Time{}, time.Time{}); ok || err != nil {
 		t.Errorf("a span of nothing: %v %v", ok, err)
 	}
-	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
+	if _, err := queries.SeriesBuckets(ctx, db, "Hyderabad", "pm25", "default", 1, time.Time{}, time.Time{}, "year; DROP TABLE comparison"); err == nil {
 		t.Error("an unknown unit was accepted")
 	}
 }

@@ -18,16 +18,23 @@ type Cursor struct {
 	Location string
 	Type     string
 	Value    float64
+	// Model and Lead complete a prediction's key (empty and 0 for a measurement).
+	Model string
+	Lead  int
 }
 
 // CursorOf is the cursor of a row.
 func CursorOf(r Row) *Cursor {
-	return &Cursor{Date: r.Date, Location: r.Location, Type: r.Type, Value: r.Value}
+	return &Cursor{Date: r.Date, Location: r.Location, Type: r.Type, Value: r.Value, Model: r.Model, Lead: r.Lead}
 }
 
 // Encode writes the cursor as an opaque, URL-safe token.
 func (c *Cursor) Encode() string {
-	b, _ := json.Marshal([]any{c.Date.Format(time.DateOnly), c.Location, c.Type, c.Value})
+	parts := []any{c.Date.Format(time.DateOnly), c.Location, c.Type, c.Value}
+	if c.Model != "" {
+		parts = append(parts, c.Model, c.Lead)
+	}
+	b, _ := json.Marshal(parts)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
@@ -41,8 +48,19 @@ func DecodeCursor(s string) (*Cursor, error) {
 		return nil, errCursor
 	}
 	var parts []any
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != 4 {
+	// Four parts for a measurement (and for a link made before models existed), six for a prediction.
+	if err := json.Unmarshal(b, &parts); err != nil || (len(parts) != 4 && len(parts) != 6) {
 		return nil, errCursor
+	}
+	var model string
+	var lead float64
+	if len(parts) == 6 {
+		m, ok5 := parts[4].(string)
+		l, ok6 := parts[5].(float64)
+		if !ok5 || !ok6 || l != math.Trunc(l) || l < 0 || l > 30 {
+			return nil, errCursor
+		}
+		model, lead = m, l
 	}
 	date, ok1 := parts[0].(string)
 	loc, ok2 := parts[1].(string)
@@ -55,7 +73,7 @@ func DecodeCursor(s string) (*Cursor, error) {
 	if err != nil {
 		return nil, errCursor
 	}
-	return &Cursor{Date: d, Location: loc, Type: typ, Value: val}, nil
+	return &Cursor{Date: d, Location: loc, Type: typ, Value: val, Model: model, Lead: int(lead)}, nil
 }
 
 // values returns the cursor's values for the given ORDER BY columns.
@@ -69,6 +87,10 @@ func (c *Cursor) values(t Table, cols []string) []any {
 			out[i] = c.Location
 		case "type":
 			out[i] = c.Type
+		case "model":
+			out[i] = c.Model
+		case "lead":
+			out[i] = c.Lead
 		default: // the value column
 			out[i] = c.Value
 		}

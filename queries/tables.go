@@ -16,6 +16,17 @@ type Row struct {
 	Location string
 	Type     string
 	Value    float64
+	// Model and Lead are a prediction's model and days ahead (empty and 0 for a measurement).
+	Model string
+	Lead  int
+}
+
+// rowColumns are the columns a Row is scanned from.
+func (t Table) rowColumns() []string {
+	if t.forecast {
+		return []string{"date", "location", "type", t.ValueColumn, "model", "lead"}
+	}
+	return []string{"date", "location", "type", t.ValueColumn, "''::text AS model", "0 AS lead"}
 }
 
 // deferredOffset is the offset beyond which a page is found by an index-only scan first.
@@ -35,7 +46,7 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 	if err != nil {
 		return sq.SelectBuilder{}, err
 	}
-	q := psql.Select("date", "location", "type", t.ValueColumn).
+	q := psql.Select(t.rowColumns()...).
 		From(t.name).
 		Where(v.where()).
 		OrderBy(order...)
@@ -74,7 +85,7 @@ func ListRowsQuery(t Table, v View) (sq.SelectBuilder, error) {
 // 005): in date order, over every location and pollutant (a date range is fine), past deferredOffset.
 func jumpsByDate(v View) bool {
 	return v.Size > 0 && v.After == nil && v.Before == nil && v.Sort == "date" &&
-		len(v.Locations) == 0 && len(v.Types) == 0 && v.Offset() > deferredOffset
+		len(v.Locations) == 0 && len(v.Types) == 0 && len(v.Models) == 0 && len(v.Leads) == 0 && v.Offset() > deferredOffset
 }
 
 // dateJump finds a deep page in date order without reading the rows before it: the per-day counts of
@@ -161,7 +172,7 @@ func EachRow(ctx context.Context, db DB, t Table, v View, fn func(Row) error) er
 		return err
 	}
 	var r Row
-	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Value}, func() error { return fn(r) })
+	return forEachRow(ctx, db, q, []any{&r.Date, &r.Location, &r.Type, &r.Value, &r.Model, &r.Lead}, func() error { return fn(r) })
 }
 
 // forEachRow runs q and, for every row in turn, scans it into dest and calls fn: one row in memory at a
@@ -223,8 +234,13 @@ type Total struct {
 }
 
 // seriesCountQuery counts a view without a date range from series_stats (migration 003): one row per
-// series instead of one per day.
+// series instead of one per day. A view of some models or leads counts from compare_series (migration
+// 007), whose predicted_n is the count of predictions per series, model and lead.
 func seriesCountQuery(t Table, v View) sq.SelectBuilder {
+	if t.forecast && (len(v.Models) > 0 || len(v.Leads) > 0) {
+		w := View{Locations: v.Locations, Types: v.Types, Models: v.Models, Leads: v.Leads}.where()
+		return psql.Select("coalesce(sum(predicted_n), 0)::bigint").From("compare_series").Where(w)
+	}
 	w := sq.And{sq.Eq{"tbl": t.Key}}
 	if len(v.Locations) > 0 {
 		w = append(w, sq.Eq{"location": oneOrMany(v.Locations)})

@@ -18,17 +18,32 @@ type Table struct {
 	// ValueColumn is the name of the number column: "value" or "prediction".
 	ValueColumn string
 	name        string
+	// forecast marks the table keyed by model and lead too (the predictions, migration 007).
+	forecast bool
 }
 
 // Historic is daily_historic_pollution: measured daily means.
 var Historic = Table{Key: "historic", Title: "Measurements", ValueColumn: "value", name: "daily_historic_pollution"}
 
 // Predictions is daily_prediction_pollution: a forecast model's output.
-var Predictions = Table{Key: "predictions", Title: "Predictions", ValueColumn: "prediction", name: "daily_prediction_pollution"}
+var Predictions = Table{Key: "predictions", Title: "Predictions", ValueColumn: "prediction", name: "daily_prediction_pollution", forecast: true}
+
+// DefaultModel is the model of a prediction written without one, and of every prediction stored before
+// models existed (migration 007); DefaultLead is its lead.
+const (
+	DefaultModel = "default"
+	DefaultLead  = 1
+)
+
+// Forecast reports whether the table's rows carry a model and a lead (the predictions).
+func (t Table) Forecast() bool { return t.forecast }
 
 // SortKeys lists the columns a view of this table may be sorted by, in display order. Sorting by
 // anything else is refused before any SQL is built.
 func (t Table) SortKeys() []string {
+	if t.forecast {
+		return []string{"date", "location", "type", "model", "lead", t.ValueColumn}
+	}
 	return []string{"date", "location", "type", t.ValueColumn}
 }
 
@@ -38,6 +53,24 @@ func (t Table) ValidSort(key string) bool { return slices.Contains(t.SortKeys(),
 // sortColumns maps a whitelisted sort key to the ORDER BY columns: the key first, then the rest of the
 // primary key, so every order is total and paging visits each row exactly once.
 func (t Table) sortColumns(key string) ([]string, error) {
+	if t.forecast {
+		// The primary key is (location, type, date, model, lead); every order ends with what it lacks of it.
+		switch key {
+		case "date":
+			return []string{"date", "location", "type", "model", "lead"}, nil
+		case "location":
+			return []string{"location", "type", "date", "model", "lead"}, nil
+		case "type":
+			return []string{"type", "location", "date", "model", "lead"}, nil
+		case "model":
+			return []string{"model", "lead", "location", "type", "date"}, nil
+		case "lead":
+			return []string{"lead", "model", "location", "type", "date"}, nil
+		case t.ValueColumn:
+			return []string{t.ValueColumn, "location", "type", "date", "model", "lead"}, nil
+		}
+		return nil, fmt.Errorf("queries: %q is not a sort column of %s", key, t.Key)
+	}
 	switch key {
 	case "date":
 		return []string{"date", "location", "type"}, nil
@@ -63,6 +96,10 @@ type View struct {
 	// Locations and Types filter by exact match; empty means all.
 	Locations []string
 	Types     []string
+	// Models and Leads filter the predictions by model and lead (empty means all); a view of the
+	// measurements leaves them empty.
+	Models []string
+	Leads  []int
 	// From and To bound the date, inclusive; the zero time means unbounded.
 	From, To time.Time
 	// Sort is a sort key of the table (see Table.SortKeys); Desc flips the direction.
@@ -96,6 +133,12 @@ func (v View) where() sq.Sqlizer {
 	if len(v.Types) > 0 {
 		w = append(w, sq.Eq{"type": oneOrMany(v.Types)})
 	}
+	if len(v.Models) > 0 {
+		w = append(w, sq.Eq{"model": oneOrMany(v.Models)})
+	}
+	if len(v.Leads) > 0 {
+		w = append(w, sq.Eq{"lead": oneOrManyInt(v.Leads)})
+	}
 	if !v.From.IsZero() {
 		w = append(w, sq.GtOrEq{"date": v.From})
 	}
@@ -119,7 +162,8 @@ func (v View) columns(t Table) ([]string, error) {
 	}
 	out := cols[:0:0]
 	for _, c := range cols {
-		if (c == "location" && len(v.Locations) == 1) || (c == "type" && len(v.Types) == 1) {
+		if (c == "location" && len(v.Locations) == 1) || (c == "type" && len(v.Types) == 1) ||
+			(c == "model" && len(v.Models) == 1) || (c == "lead" && len(v.Leads) == 1) {
 			continue
 		}
 		out = append(out, c)
@@ -129,6 +173,14 @@ func (v View) columns(t Table) ([]string, error) {
 
 // oneOrMany makes squirrel write "= $1" for one value and "IN ($1,$2)" for several.
 func oneOrMany(vals []string) any {
+	if len(vals) == 1 {
+		return vals[0]
+	}
+	return vals
+}
+
+// oneOrManyInt is oneOrMany for numbers.
+func oneOrManyInt(vals []int) any {
 	if len(vals) == 1 {
 		return vals[0]
 	}
@@ -151,4 +203,12 @@ func (v View) orderBy(t Table, reversed bool) ([]string, error) {
 		out[i] = c + dir
 	}
 	return out, nil
+}
+
+// conflictKey is the table's primary key, as an ON CONFLICT target.
+func (t Table) conflictKey() string {
+	if t.forecast {
+		return "location, type, date, model, lead"
+	}
+	return "location, type, date"
 }
