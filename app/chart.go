@@ -233,10 +233,10 @@ func buildChart(location, typ string, start, end time.Time, step chartStep, mode
 	}
 	const f = "2 Jan 2006"
 	what := location + " · " + pollutantLabel(typ)
-	if len(models) == 1 && models[0].Model == "" {
+	if len(models) == 1 {
 		c.Title = what + ": measured and predicted, " + start.Format(f) + " to " + end.Format(f)
 	} else {
-		c.Title = what + ": measured and " + strings.Join(names, ", ") + ", " + start.Format(f) + " to " + end.Format(f)
+		c.Title = what + ": measured and predicted by " + strings.Join(names, ", ") + ", " + start.Format(f) + " to " + end.Format(f)
 	}
 	switch step {
 	case stepDay:
