@@ -292,7 +292,7 @@ func TestConcurrentWritersNoError(t *testing.T) {
 			for i := range 5 {
 				_, err := conn.Exec(context.Background(), queries.ComparisonLockSQL+`;
 					INSERT INTO daily_prediction_pollution VALUES ('RelZ', 'pm25', '2020-01-01', `+strconv.Itoa(w*10+i)+`)
-					    ON CONFLICT (location, type, date) DO UPDATE SET prediction = EXCLUDED.prediction;
+					    ON CONFLICT (location, type, date, model, lead) DO UPDATE SET prediction = EXCLUDED.prediction;
 					INSERT INTO daily_historic_pollution VALUES ('RelZ', 'pm25', '2020-01-01', `+strconv.Itoa(w*10+i)+`)
 					    ON CONFLICT (location, type, date) DO UPDATE SET value = EXCLUDED.value;`, pgx.QueryExecModeSimpleProtocol)
 				if err != nil {

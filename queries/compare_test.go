@@ -493,7 +493,7 @@ func TestCompareQueries(t *testing.T) {
 				t.Fatalf("sort %s match %s: %v", key, m, err)
 			}
 			sql, args, err := q.ToSql()
-			if err != nil || strings.Contains(sql, "?") || !strings.Contains(sql, "location = $1") || len(args) != 1 {
+			if err != nil || strings.Contains(sql, "?") || !strings.Contains(sql, "location = $3") || len(args) != 3 {
 				t.Fatalf("sort %s match %s: %s %v %v", key, m, sql, args, err)
 			}
 		}
@@ -525,21 +525,24 @@ func TestCompareQueries(t *testing.T) {
 		want string
 	}{
 		{queries.CompareView{View: queries.View{Types: []string{"pm25"}, Sort: "abs_error", Desc: true, Size: 25}, Match: queries.MatchAll},
-			"FROM comparison WHERE (type = $1) ORDER BY abs_error DESC NULLS LAST, location DESC, type DESC, date DESC LIMIT 25 OFFSET 0"},
+			"FROM comparison WHERE lead = $1 AND model = $2 AND (type = $3) ORDER BY abs_error DESC NULLS LAST, location DESC, type DESC, date DESC LIMIT 25 OFFSET 0"},
 		{queries.CompareView{View: queries.View{Sort: "abs_error", Size: 25}, Match: queries.MatchBoth},
-			"FROM comparison WHERE (actual IS NOT NULL AND predicted IS NOT NULL) ORDER BY abs_error ASC NULLS FIRST, location ASC, type ASC, date ASC LIMIT 25 OFFSET 0"},
+			"FROM comparison WHERE lead = $1 AND model = $2 AND (actual IS NOT NULL AND predicted IS NOT NULL) ORDER BY abs_error ASC NULLS FIRST, location ASC, type ASC, date ASC LIMIT 25 OFFSET 0"},
 		{queries.CompareView{View: queries.View{Sort: "abs_error", Size: 25}, Match: queries.MatchAll},
 			"ORDER BY abs_error ASC NULLS LAST, location ASC"},
 		{queries.CompareView{View: queries.View{Sort: "pct_error", Size: 25}, Match: queries.MatchBoth},
 			"ORDER BY pct_error ASC NULLS LAST, location ASC"},
 		{queries.CompareView{View: queries.View{Sort: "actual", Size: 25}, Match: queries.MatchMissingPrediction},
-			"FROM comparison WHERE predicted IS NULL ORDER BY actual ASC NULLS FIRST"},
+			"FROM comparison WHERE lead = $1 AND model = $2 AND predicted IS NULL ORDER BY actual ASC NULLS FIRST"},
 		{queries.CompareView{View: queries.View{Sort: "date", Desc: true, Size: 25}, Match: queries.MatchMissingActual},
-			"FROM comparison WHERE actual IS NULL ORDER BY date DESC, location DESC, type DESC LIMIT 25"},
+			"FROM comparison WHERE lead = $1 AND model = $2 AND actual IS NULL ORDER BY date DESC, location DESC, type DESC LIMIT 25"},
 		// One series sorted by a number is read through the primary key and sorted, not found by walking
 		// the number's index over every series.
 		{queries.CompareView{View: queries.View{Locations: []string{"Agra"}, Types: []string{"pm25"}, Sort: "pct_error", Desc: true, Size: 25}, Match: queries.MatchBoth},
-			"FROM (SELECT date, location, type, actual, predicted, error, abs_error, pct_error FROM comparison WHERE (location = $1 AND type = $2) AND (actual IS NOT NULL AND predicted IS NOT NULL) OFFSET 0) AS series ORDER BY pct_error DESC NULLS LAST, date DESC LIMIT 25"},
+			"FROM (SELECT date, location, type, model, lead, actual, predicted, error, abs_error, pct_error FROM comparison WHERE lead = $1 AND model = $2 AND (location = $3 AND type = $4) AND (actual IS NOT NULL AND predicted IS NOT NULL) OFFSET 0) AS series ORDER BY pct_error DESC NULLS LAST, date DESC LIMIT 25"},
+		// A view of a model at a lead filters on both: every index of the comparison starts with them.
+		{queries.CompareView{View: queries.View{Sort: "date", Desc: true, Size: 25}, Match: queries.MatchAll, Model: "ses", Lead: 0},
+			"FROM comparison WHERE lead = $1 AND model = $2 ORDER BY date DESC, location DESC, type DESC LIMIT 25"},
 	} {
 		q, err := queries.CompareRowsQuery(c.cv)
 		if err != nil {

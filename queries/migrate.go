@@ -41,3 +41,20 @@ func Migrate(ctx context.Context, conn *pgx.Conn) (from, to int32, err error) {
 	to, err = m.GetCurrentVersion(ctx)
 	return from, to, err
 }
+
+// MigrateTo brings the schema to version target (up or down): for tests of a migration over data of
+// the schema before it.
+func MigrateTo(ctx context.Context, conn *pgx.Conn, target int32) error {
+	m, err := migrate.NewMigrator(ctx, conn, versionTable)
+	if err != nil {
+		return fmt.Errorf("migrator: %w", err)
+	}
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return err
+	}
+	if err := m.LoadMigrations(sub); err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	return m.MigrateTo(ctx, target)
+}

@@ -45,7 +45,7 @@ func TestListRowsQuerySQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "SELECT date, location, type, value FROM daily_historic_pollution WHERE (location IN ($1,$2) AND type = $3 AND date >= $4 AND date <= $5) ORDER BY value DESC, location DESC, date DESC LIMIT 10 OFFSET 20" // type is pinned: left out
+	want := "SELECT date, location, type, value, ''::text AS model, 0 AS lead FROM daily_historic_pollution WHERE (location IN ($1,$2) AND type = $3 AND date >= $4 AND date <= $5) ORDER BY value DESC, location DESC, date DESC LIMIT 10 OFFSET 20" // type is pinned: left out
 	if sql != want {
 		t.Errorf("sql\n got %s\nwant %s", sql, want)
 	}
@@ -59,7 +59,7 @@ func TestListRowsQuerySQL(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql, args, _ = q.ToSql()
-	want = "SELECT date, location, type, prediction FROM daily_prediction_pollution ORDER BY date ASC, location ASC, type ASC LIMIT 25 OFFSET 0"
+	want = "SELECT date, location, type, prediction, model, lead FROM daily_prediction_pollution ORDER BY date ASC, location ASC, type ASC, model ASC, lead ASC LIMIT 25 OFFSET 0"
 	if sql != want || len(args) != 0 {
 		t.Errorf("sql\n got %s %v\nwant %s", sql, args, want)
 	}
@@ -225,7 +225,7 @@ func TestCursorEncoding(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql, args, _ := q.ToSql()
-	want := "SELECT date, location, type, value FROM daily_historic_pollution WHERE (value, location, type, date) < ($1,$2,$3,$4) ORDER BY value DESC, location DESC, type DESC, date DESC LIMIT 5"
+	want := "SELECT date, location, type, value, ''::text AS model, 0 AS lead FROM daily_historic_pollution WHERE (value, location, type, date) < ($1,$2,$3,$4) ORDER BY value DESC, location DESC, type DESC, date DESC LIMIT 5"
 	if sql != want || !reflect.DeepEqual(args, []any{12.5, "Navi Mumbai, <MH>", "pm25", day("2020-02-29")}) {
 		t.Errorf("keyset sql\n got %s %v\nwant %s", sql, args, want)
 	}
@@ -271,7 +271,7 @@ func TestPinnedColumnsLeaveTheOrder(t *testing.T) {
 			t.Fatalf("desc=%v: walked %d rows, the view has %d", desc, len(walked), len(all))
 		}
 	}
-	want := "SELECT date, location, type, value FROM daily_historic_pollution WHERE (location = $1 AND type = $2) AND (value, date) < ($3,$4) ORDER BY value DESC, date DESC LIMIT 5"
+	want := "SELECT date, location, type, value, ''::text AS model, 0 AS lead FROM daily_historic_pollution WHERE (location = $1 AND type = $2) AND (value, date) < ($3,$4) ORDER BY value DESC, date DESC LIMIT 5"
 	if sql != want || !reflect.DeepEqual(args, []any{"Delhi", "pm25", 12.5, day("2020-02-29")}) {
 		t.Errorf("pinned keyset sql\n got %s %v\nwant %s", sql, args, want)
 	}

@@ -130,7 +130,7 @@ func upsertQuery(t Table) sq.SelectBuilder {
 		Columns("location", "type", "date", t.ValueColumn).
 		// In key order, so the primary key and the indexes are filled page by page, not at random.
 		Select(psql.Select("location", "type", "date", "v").From(importTable).OrderBy("location", "type", "date")).
-		Suffix("ON CONFLICT ("+t.conflictKey()+") DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
+		Suffix("ON CONFLICT (" + t.conflictKey() + ") DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
 			" WHERE " + t.name + "." + t.ValueColumn + " IS DISTINCT FROM EXCLUDED." + t.ValueColumn +
 			" RETURNING (xmax = 0) AS inserted")
 	return psql.Select("count(*) FILTER (WHERE inserted)", "count(*) FILTER (WHERE NOT inserted)").
