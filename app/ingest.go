@@ -33,7 +33,8 @@ type apiError struct {
 // (application/json, {"rows":[...]} in the row shape of the JSON views). It needs Authorization: Bearer
 // INGEST_TOKEN; without INGEST_TOKEN the API is off (404). All or nothing: a bad row is a 400 naming its
 // line (or row) and nothing is written; success is 200 with the counts. The body limit (BodyLimit, 10 MB)
-// answers 413 before this handler runs.
+// answers 413 before this handler runs. Predictions may carry model, lead and issued (columns or fields);
+// ?model=NAME is the model of those without one (default "default"), as `app import --model`.
 func (s *server) ingestAPI(t queries.Table) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderCacheControl, "no-store")
@@ -63,6 +64,17 @@ func (s *server) ingestAPI(t queries.Table) fiber.Handler {
 			return c.Status(fiber.StatusUnsupportedMediaType).JSON(apiError{Error: "send the body uncompressed (Content-Encoding " + enc + " is not accepted)"})
 		}
 
+		var opts ingest.Options
+		if m := c.Query("model"); m != "" {
+			opts.Model = strings.Clone(m) // the query's bytes are Fiber's, reused after the handler
+			if t != queries.Predictions {
+				return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: "model= applies to predictions only; nothing was written"})
+			}
+			if err := ingest.CheckModel(opts.Model); err != nil {
+				return c.Status(fiber.StatusBadRequest).JSON(apiError{Error: "model=: " + err.Error() + "; nothing was written"})
+			}
+		}
+
 		// A database that is down or not answering is a 503 within QUERY_TIMEOUT, not a wait as long as
 		// the import's own deadline.
 		pctx, pcancel := s.queryContext(c)
@@ -85,9 +97,9 @@ func (s *server) ingestAPI(t queries.Table) fiber.Handler {
 			// An import may take longer than the pool's statement timeout allows a page's query.
 			return queries.WithStatementTimeout(ctx, s.db, ingestTimeout, func(tx queries.DB) (err error) {
 				if csv {
-					counts, err = ingest.Import(ctx, tx, t, body)
+					counts, err = ingest.ImportWith(ctx, tx, t, body, opts)
 				} else {
-					counts, err = ingest.ImportJSON(ctx, tx, t, body)
+					counts, err = ingest.ImportJSONWith(ctx, tx, t, body, opts)
 				}
 				return err
 			})

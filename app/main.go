@@ -4,12 +4,14 @@
 //	app [serve]                                start the dashboard (the default)
 //	app migrate                                bring the schema up to date and exit
 //	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
+//	app import predictions --model NAME FILE   the same, predictions without a model column are NAME's
 //	app demo                                   (re)load the bundled demo data
 //	app demo --synthetic N                     generate N rows per table of synthetic series
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -30,11 +32,15 @@ const usage = `usage:
   app [serve]                              start the dashboard (PORT, DATABASE_URL, DEMO_DATA=off)
   app migrate                              apply database migrations and exit
   app import historic FILE                 upsert measurements from CSV (FILE "-" reads stdin)
-  app import predictions FILE              upsert predictions from CSV
+  app import predictions [--model NAME] FILE
+                                           upsert predictions from CSV; rows without a
+                                           model column are NAME's (default "default")
   app demo                                 (re)load the bundled demo data
 
 CSV: header date,location,type,value (prediction for predictions), or the CPCB
-wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic.
+wide form City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket for historic. Predictions
+may add the columns model, and lead (days ahead, 0-30) or issued (an ISO date);
+without them a row is lead 1.
 `
 
 func main() {
@@ -66,10 +72,15 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return report(stderr, "migrate", runMigrate(ctx, cfg, stdout))
 	case "import":
-		if len(args) != 2 {
+		kind, file, opts, err := importArgs(args)
+		if err != nil {
+			fmt.Fprintf(stderr, "aqdash import: %v\n", err)
+			return 2
+		}
+		if file == "" {
 			break
 		}
-		return report(stderr, "import "+args[0]+" "+args[1], runImport(ctx, cfg, args[0], args[1], stdin, stdout, stderr))
+		return report(stderr, "import "+kind+" "+file, runImport(ctx, cfg, kind, file, opts, stdin, stdout, stderr))
 	case "demo":
 		switch {
 		case len(args) == 0:
@@ -117,7 +128,45 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 	return nil
 }
 
-func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Reader, out, stderr io.Writer) error {
+// importArgs reads the arguments of import: TABLE [--model NAME] FILE (--model=NAME too, before or
+// after FILE). An empty file means the arguments are not import's shape (the usage is printed); err is
+// a bad --model.
+func importArgs(args []string) (kind, file string, opts ingest.Options, err error) {
+	var rest []string
+	model, hasModel := "", false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--model" || a == "-model":
+			if i+1 == len(args) {
+				return "", "", opts, errors.New("--model needs a model name, such as --model ses")
+			}
+			i++
+			model, hasModel = args[i], true
+		case strings.HasPrefix(a, "--model=") || strings.HasPrefix(a, "-model="):
+			_, model, _ = strings.Cut(a, "=")
+			hasModel = true
+		default:
+			rest = append(rest, a)
+		}
+	}
+	if len(rest) != 2 {
+		return "", "", opts, nil
+	}
+	kind, file = rest[0], rest[1]
+	if hasModel {
+		if kind != "predictions" {
+			return "", "", opts, fmt.Errorf("--model applies to predictions only, not to %s", kind)
+		}
+		if err := ingest.CheckModel(model); err != nil {
+			return "", "", opts, fmt.Errorf("--model: %v", err)
+		}
+		opts.Model = model
+	}
+	return kind, file, opts, nil
+}
+
+func runImport(ctx context.Context, cfg Config, kind, file string, opts ingest.Options, stdin io.Reader, out, stderr io.Writer) error {
 	var t queries.Table
 	switch kind {
 	case "historic":
@@ -155,7 +204,7 @@ func runImport(ctx context.Context, cfg Config, kind, file string, stdin io.Read
 		if err != nil {
 			return err
 		}
-		counts, err = ingest.Import(ctx, conn, t, r)
+		counts, err = ingest.ImportWith(ctx, conn, t, r, opts)
 		return err
 	}, func(attempt int, err error) {
 		fmt.Fprintf(stderr, "aqdash import: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
@@ -233,7 +282,11 @@ func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err
 
 // demoSummary is the one line that says what a demo load did.
 func demoSummary(r demo.Result) string {
-	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%.2fs)",
+	var models []string
+	for _, m := range r.ModelNames {
+		models = append(models, fmt.Sprintf("%s %d", m, r.Models[m]))
+	}
+	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s; leads 1-3) (%.2fs)",
 		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
-		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, r.Elapsed.Seconds())
+		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds())
 }

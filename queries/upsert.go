@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
@@ -35,23 +36,59 @@ type Counts struct {
 // Total is the number of rows the import carried.
 func (c Counts) Total() int64 { return c.Inserted + c.Updated + c.Unchanged }
 
-// DuplicateError reports two rows of one import with the same location, pollutant and date.
+// DuplicateError reports two rows of one import with the same key: location, pollutant and date, and
+// for predictions model and lead.
 type DuplicateError struct {
 	Line, FirstLine int64
 	Location, Type  string
 	Date            time.Time
+	// Model and Lead are the rest of a prediction's key ("" and 0 for measurements).
+	Model string
+	Lead  int
+}
+
+// Key describes the repeated key for a message, e.g. "Delhi, pm25, 2021-01-01, model ses, lead 2".
+func (e *DuplicateError) Key() string {
+	k := fmt.Sprintf("%s, %s, %s", e.Location, e.Type, e.Date.Format(time.DateOnly))
+	if e.Model != "" {
+		k += fmt.Sprintf(", model %s, lead %d", e.Model, e.Lead)
+	}
+	return k
 }
 
 func (e *DuplicateError) Error() string {
-	return fmt.Sprintf("line %d: duplicate of line %d (%s, %s, %s)", e.Line, e.FirstLine, e.Location, e.Type, e.Date.Format(time.DateOnly))
+	return fmt.Sprintf("line %d: duplicate of line %d (%s)", e.Line, e.FirstLine, e.Key())
 }
 
 // importTable is the per-transaction staging table Upsert copies into.
 const importTable = "aqdash_import"
 
+// keyColumns are the columns of t's primary key, in its order.
+func keyColumns(t Table) []string {
+	if t == Predictions {
+		return []string{"location", "type", "date", "model", "lead"}
+	}
+	return []string{"location", "type", "date"}
+}
+
+// stagingColumns are the staging table's columns for t: the line, the key, and the value as v.
+func stagingColumns(t Table) []string {
+	return append(append([]string{"line"}, keyColumns(t)...), "v")
+}
+
+// stagingTable is the CREATE statement of the staging table for t.
+func stagingTable(t Table) string {
+	cols := "line bigint NOT NULL, location text NOT NULL, type text NOT NULL, date date NOT NULL"
+	if t == Predictions {
+		cols += ", model text NOT NULL, lead smallint NOT NULL"
+	}
+	return "CREATE TEMPORARY TABLE " + importTable + " (" + cols + ", v double precision NOT NULL) ON COMMIT DROP"
+}
+
 // Upsert writes every row of src into t in one transaction: COPY into a temporary table, a check for
 // duplicate keys, then one INSERT ... ON CONFLICT. Either every row lands or none does: any error from
-// src, a duplicate, or the database rolls the whole import back.
+// src, a duplicate, or the database rolls the whole import back. Predictions are keyed by model and lead
+// too (ImportRow's Model and Lead); the database checks both (migration 007), the reader before it.
 func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) {
 	var c Counts
 	tx, err := db.Begin(ctx)
@@ -60,11 +97,10 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
 
-	if _, err := tx.Exec(ctx, "CREATE TEMPORARY TABLE "+importTable+
-		" (line bigint NOT NULL, location text NOT NULL, type text NOT NULL, date date NOT NULL, v double precision NOT NULL) ON COMMIT DROP"); err != nil {
+	if _, err := tx.Exec(ctx, stagingTable(t)); err != nil {
 		return c, err
 	}
-	copied, err := tx.CopyFrom(ctx, pgx.Identifier{importTable}, []string{"line", "location", "type", "date", "v"}, &copySource{src: src})
+	copied, err := tx.CopyFrom(ctx, pgx.Identifier{importTable}, stagingColumns(t), &copySource{src: src, predictions: t == Predictions})
 	// A bad row aborts the COPY; report the row's own error, not the server's echo of it.
 	if serr := src.Err(); serr != nil {
 		return c, serr
@@ -75,7 +111,7 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 	if copied == 0 {
 		return c, nil // nothing to write: the deferred rollback drops the staging table
 	}
-	if err := findDuplicate(ctx, tx); err != nil {
+	if err := findDuplicate(ctx, tx, t); err != nil {
 		return c, err
 	}
 	// The comparison's lock before the first row lock on the shared tables: the upsert's triggers take it
@@ -126,11 +162,12 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 // upsertQuery moves the staged rows into t. A row whose value is already stored is left alone (so a
 // re-import changes nothing), and xmax = 0 tells a fresh insert from an update.
 func upsertQuery(t Table) sq.SelectBuilder {
+	key := strings.Join(keyColumns(t), ", ")
 	ins := psql.Insert(t.name).
-		Columns("location", "type", "date", t.ValueColumn).
+		Columns(append(keyColumns(t), t.ValueColumn)...).
 		// In key order, so the primary key and the indexes are filled page by page, not at random.
-		Select(psql.Select("location", "type", "date", "v").From(importTable).OrderBy("location", "type", "date")).
-		Suffix("ON CONFLICT (" + t.conflictKey() + ") DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
+		Select(psql.Select(append(keyColumns(t), "v")...).From(importTable).OrderBy(keyColumns(t)...)).
+		Suffix("ON CONFLICT (" + key + ") DO UPDATE SET " + t.ValueColumn + " = EXCLUDED." + t.ValueColumn +
 			" WHERE " + t.name + "." + t.ValueColumn + " IS DISTINCT FROM EXCLUDED." + t.ValueColumn +
 			" RETURNING (xmax = 0) AS inserted")
 	return psql.Select("count(*) FILTER (WHERE inserted)", "count(*) FILTER (WHERE NOT inserted)").
@@ -139,11 +176,14 @@ func upsertQuery(t Table) sq.SelectBuilder {
 }
 
 // findDuplicate reports the first line that repeats an earlier line's key.
-func findDuplicate(ctx context.Context, db DB) error {
-	sql, args, err := psql.Select("lines[2]", "lines[1]", "location", "type", "date").
-		FromSelect(psql.Select("array_agg(line ORDER BY line) AS lines", "location", "type", "date").
+func findDuplicate(ctx context.Context, db DB, t Table) error {
+	key := keyColumns(t)
+	inner := append([]string{"array_agg(line ORDER BY line) AS lines"}, key...)
+	outer := append([]string{"lines[2]", "lines[1]"}, key...)
+	sql, args, err := psql.Select(outer...).
+		FromSelect(psql.Select(inner...).
 			From(importTable).
-			GroupBy("location", "type", "date").
+			GroupBy(key...).
 			Having("count(*) > 1"), "d").
 		OrderBy("lines[2]").
 		Limit(1).
@@ -152,7 +192,11 @@ func findDuplicate(ctx context.Context, db DB) error {
 		return err
 	}
 	var d DuplicateError
-	err = db.QueryRow(ctx, sql, args...).Scan(&d.Line, &d.FirstLine, &d.Location, &d.Type, &d.Date)
+	dest := []any{&d.Line, &d.FirstLine, &d.Location, &d.Type, &d.Date}
+	if t == Predictions {
+		dest = append(dest, &d.Model, &d.Lead)
+	}
+	err = db.QueryRow(ctx, sql, args...).Scan(dest...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil
 	}
@@ -164,8 +208,9 @@ func findDuplicate(ctx context.Context, db DB) error {
 
 // copySource adapts a RowSource to pgx's COPY protocol.
 type copySource struct {
-	src RowSource
-	cur ImportRow
+	src         RowSource
+	cur         ImportRow
+	predictions bool
 }
 
 func (s *copySource) Next() bool {
@@ -178,6 +223,9 @@ func (s *copySource) Next() bool {
 
 func (s *copySource) Values() ([]any, error) {
 	r := s.cur
+	if s.predictions {
+		return []any{r.Line, r.Location, r.Type, r.Date, r.Model, int16(r.Lead), r.Value}, nil
+	}
 	return []any{r.Line, r.Location, r.Type, r.Date, r.Value}, nil
 }
 
@@ -198,7 +246,7 @@ func (s *sliceSource) Err() error     { return nil }
 // CopyRows appends rows to t with COPY, without the staging table and upsert of Upsert: the fastest
 // load, for rows known not to exist yet (generated data). A key that exists already fails the whole COPY.
 func CopyRows(ctx context.Context, db DB, t Table, src RowSource) (int64, error) {
-	n, err := db.CopyFrom(ctx, pgx.Identifier{t.name}, []string{"location", "type", "date", t.ValueColumn}, &directSource{src: src})
+	n, err := db.CopyFrom(ctx, pgx.Identifier{t.name}, append(keyColumns(t), t.ValueColumn), &directSource{src: src, predictions: t == Predictions})
 	if serr := src.Err(); serr != nil {
 		return n, serr
 	}
@@ -207,13 +255,17 @@ func CopyRows(ctx context.Context, db DB, t Table, src RowSource) (int64, error)
 
 // directSource adapts a RowSource to COPY straight into a table.
 type directSource struct {
-	src RowSource
+	src         RowSource
+	predictions bool
 }
 
 func (s *directSource) Next() bool { return s.src.Next() }
 
 func (s *directSource) Values() ([]any, error) {
 	r := s.src.Row()
+	if s.predictions {
+		return []any{r.Location, r.Type, r.Date, r.Model, int16(r.Lead), r.Value}, nil
+	}
 	return []any{r.Location, r.Type, r.Date, r.Value}, nil
 }
 

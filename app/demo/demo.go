@@ -1,7 +1,9 @@
 // Package demo carries aqdash's demo data set inside the binary and loads it: real daily measurements of
 // 26 Indian cities from the Central Pollution Control Board, CPCB via Kaggle
 // (rohanrao/air-quality-data-in-india), file city_day.csv (sha256 fe11269c…0391), gzip-compressed; and
-// predictions for every series made by the baseline forecaster in package forecast.
+// for every series the forecasts of the three models of package forecast (ses, persistence and
+// climatology, each issued every day for leads 1 to 3), each computed from the measurements up to its
+// issue day only.
 package demo
 
 import (
@@ -26,30 +28,44 @@ var cityDay []byte
 // Credit is the citation the data set asks for wherever it is shown or shipped.
 const Credit = "CPCB via Kaggle (rohanrao/air-quality-data-in-india)"
 
+// DefaultModel is the model the dashboard shows first on the demo data (DEFAULT_MODEL for the demo).
+const DefaultModel = "ses"
+
 // Result says what Load did.
 type Result struct {
 	Historic, Predictions queries.Counts
-	Elapsed               time.Duration
+	// Models counts the predictions Load carried by model (whether they were new or not).
+	Models map[string]int64
+	// ModelNames are the keys of Models in the order of forecast.Models.
+	ModelNames []string
+	Elapsed    time.Duration
 }
 
 // Load upserts the demo measurements and their predictions in one transaction. Rows already there with
-// the same values are left alone, so loading twice changes nothing; other data is never touched.
+// the same values are left alone, so loading twice changes nothing; other data is never touched. The
+// predictions (about 2.5 million) are computed series by series while they stream into the database.
 func Load(ctx context.Context, db queries.DB) (Result, error) {
 	start := time.Now()
-	var res Result
+	res := Result{Models: map[string]int64{}}
+	for _, m := range forecast.Models() {
+		res.ModelNames = append(res.ModelNames, m.Name)
+	}
 	measured, err := readMeasurements()
 	if err != nil {
 		return res, err
 	}
-	predicted := Predict(measured)
 
 	// One bulk load: the comparison is rebuilt once, and only when the load changed something.
 	err = queries.BulkLoad(ctx, db, func(tx pgx.Tx) (bool, error) {
 		if res.Historic, err = queries.Upsert(ctx, tx, queries.Historic, queries.SliceSource(measured)); err != nil {
 			return false, fmt.Errorf("demo measurements: %w", err)
 		}
-		if res.Predictions, err = queries.Upsert(ctx, tx, queries.Predictions, queries.SliceSource(predicted)); err != nil {
+		src := Predictions(measured)
+		if res.Predictions, err = queries.Upsert(ctx, tx, queries.Predictions, src); err != nil {
 			return false, fmt.Errorf("demo predictions: %w", err)
+		}
+		for m, n := range src.models {
+			res.Models[m] = n
 		}
 		changed := res.Historic.Inserted + res.Historic.Updated + res.Predictions.Inserted + res.Predictions.Updated
 		return changed > 0, nil
@@ -81,29 +97,64 @@ func readMeasurements() ([]queries.ImportRow, error) {
 	return rows, nil
 }
 
-// Predict runs the baseline forecaster over every series (location and pollutant) of measured and
-// returns its predictions, numbered from 1 as if they were lines of a file.
-func Predict(measured []queries.ImportRow) []queries.ImportRow {
-	type key struct{ loc, typ string }
-	series := map[key][]forecast.Point{}
-	var keys []key
-	for _, r := range measured {
-		k := key{r.Location, r.Type}
-		if _, ok := series[k]; !ok {
-			keys = append(keys, k)
-		}
-		series[k] = append(series[k], forecast.Point{Date: r.Date, Value: r.Value})
-	}
-	var out []queries.ImportRow
-	for _, k := range keys {
-		pts := series[k]
-		sort.Slice(pts, func(i, j int) bool { return pts[i].Date.Before(pts[j].Date) })
-		for _, p := range forecast.Smooth(pts, forecast.Alpha) {
-			out = append(out, queries.ImportRow{
-				Line: int64(len(out) + 1),
-				Row:  queries.Row{Date: p.Date, Location: k.loc, Type: k.typ, Value: p.Value},
-			})
-		}
-	}
-	return out
+// PredictionSource streams the demo's predictions: a queries.RowSource over the forecasts of every model
+// of forecast.Models for every series, computed one series at a time (so memory holds one series'
+// forecasts, not millions). Rows are numbered from 1 as if they were lines of a file.
+type PredictionSource struct {
+	series []seriesKey
+	points map[seriesKey][]forecast.Point
+	next   int // the next series to forecast
+	buf    []forecast.Forecast
+	i      int
+	cur    queries.ImportRow
+	line   int64
+	models map[string]int64
 }
+
+type seriesKey struct{ loc, typ string }
+
+// Predictions returns the source of the predictions of every series (location and pollutant) of
+// measured, series in the order they first appear, each series' forecasts in the order of forecast.Each.
+func Predictions(measured []queries.ImportRow) *PredictionSource {
+	s := &PredictionSource{points: map[seriesKey][]forecast.Point{}, models: map[string]int64{}}
+	for _, r := range measured {
+		k := seriesKey{r.Location, r.Type}
+		if _, ok := s.points[k]; !ok {
+			s.series = append(s.series, k)
+		}
+		s.points[k] = append(s.points[k], forecast.Point{Date: r.Date, Value: r.Value})
+	}
+	for _, pts := range s.points {
+		sort.Slice(pts, func(i, j int) bool { return pts[i].Date.Before(pts[j].Date) })
+	}
+	return s
+}
+
+// Next advances to the next prediction; it implements queries.RowSource.
+func (s *PredictionSource) Next() bool {
+	for s.i >= len(s.buf) {
+		if s.next == len(s.series) {
+			return false
+		}
+		k := s.series[s.next]
+		s.next++
+		s.buf, s.i = s.buf[:0], 0
+		for f := range forecast.Each(s.points[k]) {
+			s.buf = append(s.buf, f)
+		}
+		s.cur.Location, s.cur.Type = k.loc, k.typ
+	}
+	f := s.buf[s.i]
+	s.i++
+	s.line++
+	s.models[f.Model]++
+	s.cur.Line = s.line
+	s.cur.Date, s.cur.Value, s.cur.Model, s.cur.Lead = f.Date, f.Value, f.Model, f.Lead
+	return true
+}
+
+// Row returns the prediction Next read.
+func (s *PredictionSource) Row() queries.ImportRow { return s.cur }
+
+// Err is always nil: the forecasts cannot fail.
+func (s *PredictionSource) Err() error { return nil }

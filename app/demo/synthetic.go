@@ -29,6 +29,13 @@ var base = map[string]float64{
 	"co": 1.2, "so2": 14, "o3": 35, "benzene": 3, "toluene": 8, "xylene": 3,
 }
 
+// SyntheticModels are the models of the generated predictions, and SyntheticLeads their leads: every
+// generated day of a series has a prediction of each model at each lead (4 rows).
+var (
+	SyntheticModels = [2]string{"synthetic-a", "synthetic-b"}
+	SyntheticLeads  = [2]int{1, 2}
+)
+
 // SyntheticResult says what Synthetic wrote.
 type SyntheticResult struct {
 	Locations             int
@@ -39,8 +46,10 @@ type SyntheticResult struct {
 // Synthetic replaces every generated series with n rows in each table: "Synthetic NNNN" locations ×
 // all 12 pollutants × up to ten years of days, a seasonal pattern (winter peaks) with day-to-day
 // persistence and noise, about 3% of days missing from each table independently, and predictions that
-// are the actual plus an error. It streams both tables through COPY, so memory stays flat for any n.
-// The output is the same for the same n.
+// are the actual plus an error. The n predictions are spread over SyntheticModels × SyntheticLeads: each
+// predicted day of a series has all four (so they cover the first quarter of the measured days and
+// locations); the error grows with the lead, and the second model's is larger. It streams both tables
+// through COPY, so memory stays flat for any n. The output is the same for the same n.
 func Synthetic(ctx context.Context, db queries.DB, n int64) (SyntheticResult, error) {
 	start := time.Now()
 	perLocation := int64(float64(len(ingest.Pollutants)*syntheticDays) * (1 - syntheticMissing) * 0.99)
@@ -80,6 +89,8 @@ func Synthetic(ctx context.Context, db queries.DB, n int64) (SyntheticResult, er
 // error; each table drops its own random days.
 type series struct {
 	locations, loc, typ, day int
+	sub                      int     // predictions: the model × lead of the current day emitted last (0..3)
+	value, err               float64 // predictions: the current day's actual and its error draw
 	limit, made              int64
 	predictions              bool
 	level                    float64 // yesterday's deviation from the seasonal mean, for persistence
@@ -111,6 +122,13 @@ func (s *series) reseed() {
 
 // Next advances to the next row; it implements queries.RowSource.
 func (s *series) Next() bool {
+	if s.predictions && s.sub < len(SyntheticModels)*len(SyntheticLeads)-1 && s.made > 0 && s.made < s.limit {
+		// The same day's next model and lead.
+		s.sub++
+		s.setPrediction()
+		s.made++
+		return true
+	}
 	for s.made < s.limit {
 		s.day++
 		if s.day == syntheticDays {
@@ -135,14 +153,32 @@ func (s *series) Next() bool {
 		if s.gaps.Float64() < syntheticMissing {
 			continue
 		}
-		if s.predictions {
-			v = math.Max(0, v*(1+0.18*errv))
-		}
 		s.row = queries.Row{Date: date, Location: fmt.Sprintf("%s%04d", SyntheticPrefix, s.loc+1), Type: p.Code, Value: math.Round(v*100) / 100}
+		if s.predictions {
+			s.value, s.err, s.sub = v, errv, 0
+			s.setPrediction()
+		}
 		s.made++
 		return true
 	}
 	return false
+}
+
+// setPrediction makes the current row the prediction of model × lead s.sub for the current day: the
+// actual with an error of 18% (one standard deviation) for the first model at lead 1, a third more per
+// lead beyond 1, and a quarter more for the second model. The error draws of the models and leads are
+// related (one draw, scaled, plus a share of the model's own), so the models agree more than chance.
+func (s *series) setPrediction() {
+	m, l := s.sub/len(SyntheticLeads), s.sub%len(SyntheticLeads)
+	lead := SyntheticLeads[l]
+	sd := 0.18 * (1 + float64(lead-1)/3)
+	e := s.err
+	if m == 1 {
+		sd *= 1.25
+		e = 0.8*s.err + 0.6*s.errs.NormFloat64()
+	}
+	v := math.Max(0, s.value*(1+sd*e))
+	s.row.Model, s.row.Lead, s.row.Value = SyntheticModels[m], lead, math.Round(v*100)/100
 }
 
 // Row returns the current row.

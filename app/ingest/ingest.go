@@ -4,7 +4,8 @@
 // report the same line-numbered errors.
 //
 // Two forms are read. The long form has the header date,location,type,value (prediction instead of value
-// for predictions), in any column order. The CPCB wide form (the header of the CPCB city_day.csv data set:
+// for predictions), in any column order; predictions may add the optional columns model, and lead or
+// issued (see forecastKey: without them a row is lead 1 of the import's model). The CPCB wide form (the header of the CPCB city_day.csv data set:
 // City,Date,PM2.5,...,Xylene,AQI,AQI_Bucket) holds measurements only; each non-empty pollutant cell
 // becomes a row and AQI columns are ignored.
 package ingest
@@ -38,8 +39,14 @@ type LineError struct {
 func (e *LineError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.Msg) }
 
 // Import reads a whole CSV file from r and upserts it into t in one transaction: every row or none.
+// Predictions without a model column are of DefaultModel.
 func Import(ctx context.Context, db queries.DB, t queries.Table, r io.Reader) (queries.Counts, error) {
-	rd, err := NewReader(r, t)
+	return ImportWith(ctx, db, t, r, Options{})
+}
+
+// ImportWith is Import with the defaults of o (the model of predictions that name none).
+func ImportWith(ctx context.Context, db queries.DB, t queries.Table, r io.Reader, o Options) (queries.Counts, error) {
+	rd, err := NewReaderWith(r, t, o)
 	if err != nil {
 		return queries.Counts{}, err
 	}
@@ -56,6 +63,7 @@ type Reader struct {
 	city   int            // wide form: City and Date column indexes
 	date   int
 	header []string
+	model  string // the model of predictions without one of their own
 
 	pending []queries.ImportRow
 	cur     queries.ImportRow
@@ -73,8 +81,33 @@ func longColumns(t queries.Table) []string {
 	return []string{"date", "location", "type", t.ValueColumn}
 }
 
-// NewReader reads and checks the header. Its error, if any, is a *LineError for line 1.
-func NewReader(r io.Reader, t queries.Table) (*Reader, error) {
+// optionalColumns are the long form's columns a file may leave out: a prediction's model and its lead
+// or issue date.
+func optionalColumns(t queries.Table) []string {
+	if t == queries.Predictions {
+		return []string{"model", "lead", "issued"}
+	}
+	return nil
+}
+
+// headerHelp says what a long-form header may hold.
+func headerHelp(t queries.Table) string {
+	if t == queries.Predictions {
+		return "the header must be " + strings.Join(longColumns(t), ",") + ", optionally with model, and lead or issued"
+	}
+	return "the header must be " + strings.Join(longColumns(t), ",") + " (model, lead and issued are columns of predictions)"
+}
+
+// NewReader reads and checks the header. Its error, if any, is a *LineError for line 1. Predictions
+// without a model column are of DefaultModel.
+func NewReader(r io.Reader, t queries.Table) (*Reader, error) { return NewReaderWith(r, t, Options{}) }
+
+// NewReaderWith is NewReader with the defaults of o. A bad o.Model is an error without a line.
+func NewReaderWith(r io.Reader, t queries.Table, o Options) (*Reader, error) {
+	model, err := o.model(t)
+	if err != nil {
+		return nil, err
+	}
 	c := csv.NewReader(r)
 	c.ReuseRecord = true
 	header, err := c.Read()
@@ -88,7 +121,7 @@ func NewReader(r io.Reader, t queries.Table) (*Reader, error) {
 	if len(header) > 0 {
 		header[0] = strings.TrimPrefix(header[0], "\ufeff")
 	}
-	rd := &Reader{csv: c, table: t, header: header}
+	rd := &Reader{csv: c, table: t, header: header, model: model}
 	c.FieldsPerRecord = len(header)
 	if err := rd.readHeader(); err != nil {
 		return nil, err
@@ -105,11 +138,12 @@ func (rd *Reader) readHeader() error {
 		return rd.readWideHeader(names)
 	}
 	want := longColumns(rd.table)
+	optional := optionalColumns(rd.table)
 	rd.cols = map[string]int{}
 	for i, n := range names {
 		key := strings.ToLower(n)
-		if !slices.Contains(want, key) {
-			return &LineError{1, fmt.Sprintf("unknown column %q: the header must be %s", n, strings.Join(want, ","))}
+		if !slices.Contains(want, key) && !slices.Contains(optional, key) {
+			return &LineError{1, fmt.Sprintf("unknown column %q: %s", n, headerHelp(rd.table))}
 		}
 		if _, dup := rd.cols[key]; dup {
 			return &LineError{1, fmt.Sprintf("column %q appears twice", n)}
@@ -118,7 +152,7 @@ func (rd *Reader) readHeader() error {
 	}
 	for _, w := range want {
 		if _, ok := rd.cols[w]; !ok {
-			return &LineError{1, fmt.Sprintf("missing column %q: the header must be %s", w, strings.Join(want, ","))}
+			return &LineError{1, fmt.Sprintf("missing column %q: %s", w, headerHelp(rd.table))}
 		}
 	}
 	return nil
@@ -222,6 +256,21 @@ func (rd *Reader) longLine(line int64, rec []string) error {
 	if r.Value, err = parseValue(rec[rd.cols[rd.table.ValueColumn]], rd.table.ValueColumn); err != nil {
 		return &LineError{line, err.Error()}
 	}
+	if rd.table == queries.Predictions {
+		cell := func(name string) (string, bool) {
+			i, ok := rd.cols[name]
+			if !ok {
+				return "", false
+			}
+			return rec[i], true
+		}
+		model, hasModel := cell("model")
+		lead, hasLead := cell("lead")
+		issued, hasIssued := cell("issued")
+		if r.Model, r.Lead, err = forecastKey(r.Date, rd.model, model, hasModel, lead, hasLead, issued, hasIssued); err != nil {
+			return &LineError{line, err.Error()}
+		}
+	}
 	rd.pending = append(rd.pending, r)
 	return nil
 }
@@ -254,18 +303,21 @@ func (rd *Reader) wideLine(line int64, rec []string) error {
 	return nil
 }
 
-func parseDate(s string) (time.Time, error) {
+func parseDate(s string) (time.Time, error) { return parseDay(s, "date") }
+
+// parseDay reads an ISO date; name is the field's name for the messages.
+func parseDay(s, name string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, errors.New("date is empty")
+		return time.Time{}, errors.New(name + " is empty")
 	}
 	d, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		var pe *time.ParseError
 		if errors.As(err, &pe) && strings.Contains(pe.Message, "out of range") {
-			return time.Time{}, fmt.Errorf("date %q does not exist", s)
+			return time.Time{}, fmt.Errorf("%s %q does not exist", name, s)
 		}
-		return time.Time{}, fmt.Errorf("date %q is not an ISO date (YYYY-MM-DD)", s)
+		return time.Time{}, fmt.Errorf("%s %q is not an ISO date (YYYY-MM-DD)", name, s)
 	}
 	return d, nil
 }

@@ -30,17 +30,24 @@ func (e *RowError) Error() string {
 
 // ImportJSON is Import for a JSON body, {"rows":[...]} with the row shape of the JSON views:
 // {"date":"2020-07-01","location":"Hyderabad","type":"pm25","value":26.1} ("prediction" instead of
-// "value" for predictions). Rows are checked exactly as CSV lines are and upserted in one transaction:
-// every row or none. Its errors name the row: *RowError.
+// "value" for predictions). A prediction may also carry "model" (a string), "lead" (a whole number of
+// days) and "issued" (an ISO date), with the rules of the CSV columns of the same names; without them
+// it is lead 1 of DefaultModel. Rows are checked exactly as CSV lines are and upserted in one
+// transaction: every row or none. Its errors name the row: *RowError.
 func ImportJSON(ctx context.Context, db queries.DB, t queries.Table, r io.Reader) (queries.Counts, error) {
-	rd, err := NewJSONReader(r, t)
+	return ImportJSONWith(ctx, db, t, r, Options{})
+}
+
+// ImportJSONWith is ImportJSON with the defaults of o (the model of predictions that name none).
+func ImportJSONWith(ctx context.Context, db queries.DB, t queries.Table, r io.Reader, o Options) (queries.Counts, error) {
+	rd, err := NewJSONReaderWith(r, t, o)
 	if err != nil {
 		return queries.Counts{}, err
 	}
 	c, err := queries.Upsert(ctx, db, t, rd)
 	var dup *queries.DuplicateError
 	if errors.As(err, &dup) {
-		return c, &RowError{dup.Line, fmt.Sprintf("duplicate of row %d (%s, %s, %s)", dup.FirstLine, dup.Location, dup.Type, dup.Date.Format(time.DateOnly))}
+		return c, &RowError{dup.Line, fmt.Sprintf("duplicate of row %d (%s)", dup.FirstLine, dup.Key())}
 	}
 	return c, err
 }
@@ -54,14 +61,25 @@ type JSONReader struct {
 	err   error
 	row   int64
 	done  bool
+	model string // the model of predictions without one of their own
 }
 
 // bodyShape is what every message about the body's outline says it must look like.
 const bodyShape = `the body must be a JSON object {"rows": [...]}`
 
 // NewJSONReader reads the body up to the start of its rows. Its error, if any, is a *RowError.
+// Predictions without a model are of DefaultModel.
 func NewJSONReader(r io.Reader, t queries.Table) (*JSONReader, error) {
-	rd := &JSONReader{dec: json.NewDecoder(r), table: t}
+	return NewJSONReaderWith(r, t, Options{})
+}
+
+// NewJSONReaderWith is NewJSONReader with the defaults of o. A bad o.Model is an error without a row.
+func NewJSONReaderWith(r io.Reader, t queries.Table, o Options) (*JSONReader, error) {
+	model, err := o.model(t)
+	if err != nil {
+		return nil, err
+	}
+	rd := &JSONReader{dec: json.NewDecoder(r), table: t, model: model}
 	tok, err := rd.dec.Token()
 	if errors.Is(err, io.EOF) {
 		return nil, &RowError{0, "the body is empty: " + bodyShape}
@@ -153,9 +171,16 @@ func (rd *JSONReader) end() error {
 func (rd *JSONReader) check(fields map[string]json.RawMessage) (queries.ImportRow, error) {
 	r := queries.ImportRow{Line: rd.row}
 	want := longColumns(rd.table)
+	optional := optionalColumns(rd.table)
 	for k := range fields {
-		if !slices.Contains(want, k) {
-			return r, &RowError{rd.row, fmt.Sprintf("unknown field %q: a row has %s", k, strings.Join(want, ", "))}
+		if !slices.Contains(want, k) && !slices.Contains(optional, k) {
+			msg := fmt.Sprintf("unknown field %q: a row has %s", k, strings.Join(want, ", "))
+			if len(optional) > 0 {
+				msg += ", optionally " + strings.Join(optional, ", ")
+			} else if slices.Contains(optionalColumns(queries.Predictions), k) {
+				msg += " (model, lead and issued are fields of predictions)"
+			}
+			return r, &RowError{rd.row, msg}
 		}
 	}
 	str := func(name string) (string, error) {
@@ -202,7 +227,52 @@ func (rd *JSONReader) check(fields map[string]json.RawMessage) (queries.ImportRo
 	if r.Value, err = parseValue(n.String(), col); err != nil {
 		return r, &RowError{rd.row, err.Error()}
 	}
+	if rd.table == queries.Predictions {
+		if r.Model, r.Lead, err = rd.forecastKey(fields, r.Date); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// forecastKey reads a prediction's optional model, lead and issued (absent or null: not given).
+func (rd *JSONReader) forecastKey(fields map[string]json.RawMessage, date time.Time) (string, int, error) {
+	given := func(name string) (json.RawMessage, bool) {
+		raw, ok := fields[name]
+		return raw, ok && !bytes.Equal(raw, []byte("null"))
+	}
+	var model, lead, issued string
+	rawModel, hasModel := given("model")
+	if hasModel {
+		if err := json.Unmarshal(rawModel, &model); err != nil {
+			return "", 0, &RowError{rd.row, "model must be a string"}
+		}
+		if strings.TrimSpace(model) == "" {
+			return "", 0, &RowError{rd.row, "model is empty: leave it out for the default model"}
+		}
+	}
+	rawLead, hasLead := given("lead")
+	if hasLead {
+		var n json.Number
+		if err := json.Unmarshal(rawLead, &n); err != nil || rawLead[0] == '"' {
+			return "", 0, &RowError{rd.row, "lead must be a whole number of days"}
+		}
+		lead = n.String()
+	}
+	rawIssued, hasIssued := given("issued")
+	if hasIssued {
+		if err := json.Unmarshal(rawIssued, &issued); err != nil {
+			return "", 0, &RowError{rd.row, "issued must be a string (an ISO date)"}
+		}
+		if strings.TrimSpace(issued) == "" {
+			return "", 0, &RowError{rd.row, "issued is empty"}
+		}
+	}
+	m, l, err := forecastKey(date, rd.model, model, hasModel, lead, hasLead, issued, hasIssued)
+	if err != nil {
+		return "", 0, &RowError{rd.row, err.Error()}
+	}
+	return m, l, nil
 }
 
 // syntax reports malformed JSON at the row being read.
