@@ -1,0 +1,77 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestBrowserCompareModelLeadRefVs: on /compare (page cache on, as served), choosing a lead, a model, a
+// reference and two vs lines swaps the rows, the metrics and the chart in place and pushes a URL that
+// says so; Back and Forward restore each view exactly, and each pushed URL loaded afresh is that view.
+func TestBrowserCompareModelLeadRefVs(t *testing.T) {
+	ts, _, _ := newModelsServer(t)
+	ts.cfg.DefaultModel = "ses"
+	base := serveOnLoopback(t, ts)
+	b := newBrowser(t)
+	watchLog(t, b)
+	var states []string
+	record := func(what, urlHas string) {
+		t.Helper()
+		b.run(t, jsWait(`location.search.includes(`+jsString(urlHas)+`)`))
+		states = append(states, b.state(t))
+		if !strings.Contains(states[len(states)-1], urlHas) {
+			t.Fatalf("%s: %s", what, states[len(states)-1])
+		}
+	}
+	lines := func() string {
+		var s string
+		b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#view .chart-lines path')].map(p => p.getAttribute('class') + ':' + (p.getAttribute('data-model') || 'measured')).join(' ')`, &s))
+		return s
+	}
+	b.run(t, chromedp.Navigate(base+"/compare?location=Hyderabad&type=pm25"), chromedp.WaitVisible(`#view svg`), jsWait(`typeof htmx !== 'undefined'`))
+	record("the default model", "type=pm25")
+	if got := lines(); got != "line-actual:measured line-predicted:ses" {
+		t.Errorf("lines: %s", got)
+	}
+	b.run(t, setField(`#f-lead`, "2"))
+	record("lead 2", "lead=2")
+	if !strings.Contains(states[1], `"lead=2"`) || states[1] == states[0] {
+		t.Errorf("lead 2 view: %s", states[1])
+	}
+	b.run(t, setField(`#f-lead`, "1"))
+	record("lead 1 again", "lead=1")
+	b.run(t, setField(`#f-model`, "persistence"))
+	record("model persistence", "model=persistence")
+	b.run(t, setField(`#f-ref`, "ses"))
+	record("reference ses", "ref=ses")
+	if !strings.Contains(states[4], "Skill vs ses") {
+		t.Errorf("no skill vs the reference: %s", states[4])
+	}
+	b.run(t, chromedp.Click(`#f-vs-climatology`, chromedp.ByQuery))
+	record("one vs line", "vs=climatology")
+	b.run(t, chromedp.Click(`#f-vs-ses`, chromedp.ByQuery))
+	record("two vs lines", "vs=ses")
+	if got := lines(); got != "line-actual:measured line-predicted:persistence line-vs1:climatology line-vs2:ses" {
+		t.Errorf("lines with two vs: %s", got)
+	}
+	var checked string
+	b.run(t, chromedp.Evaluate(`[...document.querySelectorAll('#view input[name=vs]:checked')].map(e => e.value).join(' ')`, &checked))
+	if checked != "climatology ses" {
+		t.Errorf("checked vs boxes: %q", checked)
+	}
+	// Choosing the reference as the model drops the reference rather than answering 400.
+	b.run(t, setField(`#f-model`, "ses"), jsWait(`location.search.includes('model=ses')`))
+	var url, refVal string
+	b.run(t, chromedp.Evaluate(`location.search`, &url), chromedp.Evaluate(`document.querySelector('#f-ref').value`, &refVal))
+	if strings.Contains(url, "ref=") || refVal != "" || !strings.Contains(url, "vs=climatology") {
+		t.Errorf("model = former ref: %s, ref select %q", url, refVal)
+	}
+	b.run(t, chromedp.NavigateBack())
+	b.waitView(t, "back from the model switch", states[len(states)-1])
+	walkHistory(t, b, base, states)
+}
+
+// jsString quotes s for a script.
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
