@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -75,3 +76,31 @@ func TestBrowserCompareModelLeadRefVs(t *testing.T) {
 
 // jsString quotes s for a script.
 func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// TestBrowserAxeModelControls runs axe-core on the views with the model controls in full: the model,
+// lead and reference selects, the vs checkboxes, the by-lead strip, several chart lines and their
+// legend, the latest forecast card, the predictions' model and lead filters, and a bad lead marked.
+func TestBrowserAxeModelControls(t *testing.T) {
+	ts, _, _ := newModelsServer(t)
+	ts.cfg.DefaultModel = "ses"
+	base := serveOnLoopback(t, ts)
+	b := newBrowser(t)
+	pages := []string{"/", "/compare?location=Hyderabad&type=pm25",
+		"/compare?location=Hyderabad&type=pm25&model=ses&ref=persistence&vs=persistence&vs=climatology",
+		"/predictions?model=ses&model=persistence&lead=1", "/compare?location=Hyderabad&lead=99"}
+	b.expectStatus(400, "/compare?location=Hyderabad&lead=99")
+	for _, m := range []uiMode{{"phone-dark", 375, 800, true}, {"desktop-light", 1280, 900, false}} {
+		b.run(t, m.apply())
+		for _, p := range pages {
+			b.run(t, chromedp.Navigate(base+p), chromedp.WaitVisible(`main h1`), jsWait(`typeof htmx !== 'undefined'`))
+			for _, v := range b.runAxe(t) {
+				var nodes []string
+				for _, n := range v.Nodes {
+					target, _ := json.Marshal(n.Target)
+					nodes = append(nodes, string(target)+": "+strings.ReplaceAll(n.FailureSummary, "\n", " "))
+				}
+				t.Errorf("%s %s: axe %s (%s): %s\n    %s", m.name, p, v.ID, v.Impact, v.Help, strings.Join(nodes, "\n    "))
+			}
+		}
+	}
+}
