@@ -294,7 +294,7 @@ func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, day
 			h = append(h, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 20 + float64(i%50)}})
 		}
 		if !skipP[i] {
-			p = append(p, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 25 + float64(i%40)}})
+			p = append(p, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Model: queries.DefaultModel, Lead: 1, Value: 25 + float64(i%40)}})
 		}
 	}
 	ctx := context.Background()
