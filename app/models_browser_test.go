@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/chromedp/chromedp"
 )
@@ -102,5 +105,51 @@ func TestBrowserAxeModelControls(t *testing.T) {
 				t.Errorf("%s %s: axe %s (%s): %s\n    %s", m.name, p, v.ID, v.Impact, v.Help, strings.Join(nodes, "\n    "))
 			}
 		}
+	}
+}
+
+// TestBrowserLiveModels: on the dashboard of ses (live, page cache on), a prediction written for another
+// model re-fetches nothing; one of ses itself updates the latest forecast card in place.
+func TestBrowserLiveModels(t *testing.T) {
+	h, _, preds := modelsFixture()
+	url, db := liveDatabase(t, h, "")
+	batch := &pgx.Batch{}
+	for _, p := range preds {
+		batch.Queue("INSERT INTO daily_prediction_pollution (date, location, type, model, lead, prediction) VALUES ($1, 'Hyderabad', 'pm25', $2, $3, $4)",
+			modelsDay0.AddDate(0, 0, p.day), p.model, p.lead, p.value)
+	}
+	if err := db.SendBatch(t.Context(), batch).Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, base := liveServer(t, url)
+	b := newBrowser(t)
+	var requests int
+	var card string
+	b.run(t,
+		chromedp.Navigate(base+"/?model=ses"),
+		chromedp.WaitVisible(`#view .forecast`),
+		jsWait(`document.body.dataset.live === 'open'`),
+		chromedp.Evaluate(countEvents, nil),
+		chromedp.Evaluate(`document.body.addEventListener('sse:change', e => window.__last = e.detail.data)`, nil),
+	)
+	day := func(n int) string { return modelsDay0.AddDate(0, 0, n).Format(time.DateOnly) }
+	if _, err := db.Exec(t.Context(), "INSERT INTO daily_prediction_pollution (date, location, type, model, lead, prediction) VALUES ($1, 'Hyderabad', 'pm25', 'climatology', 1, 60)", day(modelsDays+2)); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t, jsWait(`window.__changes === 1`), chromedp.Sleep(300*time.Millisecond), chromedp.Evaluate(`window.__requests + window.__swaps`, &requests))
+	if requests != 0 {
+		var last, models string
+		b.run(t, chromedp.Evaluate(`window.__last`, &last), chromedp.Evaluate(`document.querySelector('#view').getAttribute('data-live-models')`, &models))
+		t.Fatalf("a climatology prediction re-fetched the dashboard of ses: change %s, view models %s", last, models)
+	}
+	if _, err := db.Exec(t.Context(), "INSERT INTO daily_prediction_pollution (date, location, type, model, lead, prediction) VALUES ($1, 'Hyderabad', 'pm25', 'ses', 1, 130)", day(modelsDays+2)); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t,
+		jsWait(`(document.querySelector('#view .forecast-title time') || {}).getAttribute && document.querySelector('#view .forecast-title time').getAttribute('datetime') === `+jsString(day(modelsDays+1))),
+		chromedp.Evaluate(`document.querySelector('#view .forecast').textContent.replace(/\s+/g, ' ').trim()`, &card),
+	)
+	if !strings.Contains(card, "130.00") || !strings.Contains(card, "Very poor") {
+		t.Errorf("forecast card after the ses write: %s", card)
 	}
 }
