@@ -453,33 +453,50 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 	return s, nil
 }
 
-// RefMetricsQuery builds the query behind the equalized reference metrics: the view's comparison rows
-// with an error (model, lead, filters and dates), joined on the reference model's row of the same
-// series, day and lead that has an error too, through the comparison's primary key. It reads the
-// view's rows, not sums: one series is a few thousand index probes; every series, every row of the
-// model at that lead (see the README's Performance section).
+// RefMetricsQuery builds the query behind the equalized reference metrics: the count of days where the
+// view's model and the reference (same lead) both have an error, and each one's sum of absolute errors
+// over them. Without dates it sums compare_ref_series (one row per series); with dates the whole months
+// come from compare_ref_months and only the days of the partial months at either end are joined on the
+// spot (the view's rows of the model with the reference's, through the primary key): the same shape as
+// CompareSummaryQuery.
 func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if cv.Ref == "" {
 		return sq.SelectBuilder{}, fmt.Errorf("queries: no reference model")
 	}
 	model, lead := cv.modelLead()
-	w := sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}}
-	if len(cv.Locations) > 0 {
-		w = append(w, sq.Eq{"a.location": oneOrMany(cv.Locations)})
+	series := sq.And{sq.Eq{"model": model, "ref": cv.Ref, "lead": lead}}
+	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
+		series = append(series, w)
 	}
-	if len(cv.Types) > 0 {
-		w = append(w, sq.Eq{"a.type": oneOrMany(cv.Types)})
+	part := func(from string) sq.SelectBuilder {
+		return sq.Select("n", "sum_abs", "ref_sum_abs").From(from).Where(series)
 	}
-	if !cv.From.IsZero() {
-		w = append(w, sq.GtOrEq{"a.date": cv.From})
+	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
+		w := sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}, sq.GtOrEq{"a.date": from}}
+		if toInclusive {
+			w = append(w, sq.LtOrEq{"a.date": to})
+		} else {
+			w = append(w, sq.Lt{"a.date": to})
+		}
+		if len(cv.Locations) > 0 {
+			w = append(w, sq.Eq{"a.location": oneOrMany(cv.Locations)})
+		}
+		if len(cv.Types) > 0 {
+			w = append(w, sq.Eq{"a.type": oneOrMany(cv.Types)})
+		}
+		return sq.Select("1 AS n", "a.abs_error AS sum_abs", "b.abs_error AS ref_sum_abs").
+			From("comparison a").
+			Join("comparison b ON b.model = ? AND b.lead = a.lead AND b.location = a.location AND b.type = a.type AND b.date = a.date", cv.Ref).
+			Where(w)
 	}
-	if !cv.To.IsZero() {
-		w = append(w, sq.LtOrEq{"a.date": cv.To})
+	var union sq.SelectBuilder
+	if cv.From.IsZero() && cv.To.IsZero() {
+		union = part("compare_ref_series")
+	} else {
+		union = summedOver("month", "compare_ref_months", "month", cv.From, cv.To, part, days)
 	}
-	return psql.Select("count(*)", "coalesce(sum(a.abs_error), 0)", "coalesce(sum(b.abs_error), 0)").
-		From("comparison a").
-		Join("comparison b ON b.model = ? AND b.lead = a.lead AND b.location = a.location AND b.type = a.type AND b.date = a.date", cv.Ref).
-		Where(w), nil
+	return psql.Select("coalesce(sum(n), 0)::bigint", "coalesce(sum(sum_abs), 0)", "coalesce(sum(ref_sum_abs), 0)").
+		FromSelect(union, "r"), nil
 }
 
 // refMetrics fills m's reference metrics.

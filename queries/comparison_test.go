@@ -38,6 +38,10 @@ func comparisonSnapshot(t *testing.T, db queries.DB) string {
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
 		   FROM compare_series ORDER BY model, lead, location, type`,
 		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`,
+		`SELECT model, ref, lead, location, type, month::text, n, round(sum_abs::numeric, 9)::text, round(ref_sum_abs::numeric, 9)::text
+		   FROM compare_ref_months ORDER BY model, ref, lead, location, type, month`,
+		`SELECT model, ref, lead, location, type, n, round(sum_abs::numeric, 9)::text, round(ref_sum_abs::numeric, 9)::text
+		   FROM compare_ref_series ORDER BY model, ref, lead, location, type`,
 	} {
 		rows, err := db.Query(context.Background(), sql)
 		if err != nil {

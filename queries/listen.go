@@ -34,6 +34,9 @@ type Change struct {
 	// Locations and Types are the distinct values the touched rows hold (at most 50 of each).
 	Locations []string `json:"locations,omitempty"`
 	Types     []string `json:"types,omitempty"`
+	// Models are the distinct models of the touched predictions (migration 007); nil for a change of
+	// the measurements, which touches every model's comparison.
+	Models []string `json:"models,omitempty"`
 	// From and To bound the dates of the touched rows (ISO dates), when known.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`

@@ -115,13 +115,19 @@ func TestNotifyPayloads(t *testing.T) {
 	// Predictions count separately.
 	exec(t, db, "INSERT INTO daily_prediction_pollution VALUES ('Hyderabad', 'pm25', '2020-07-04', 5)")
 	got = wait(t, changes, "the prediction's change")
-	if got.Table != "predictions" || got.Version != "3.1" || got.Rows != 1 {
+	if got.Table != "predictions" || got.Version != "3.1" || got.Rows != 1 || !reflect.DeepEqual(got.Models, []string{"default"}) {
 		t.Fatalf("prediction change = %+v", got)
+	}
+	// A change of predictions names its models; one of measurements names none (it touches them all).
+	exec(t, db, "INSERT INTO daily_prediction_pollution (location, type, date, model, lead, prediction) VALUES ('Hyderabad', 'pm25', '2020-07-04', 'ses', 2, 5), ('Hyderabad', 'pm25', '2020-07-05', 'clim', 1, 6)")
+	got = wait(t, changes, "the models' change")
+	if got.Table != "predictions" || got.Version != "3.2" || got.Rows != 2 || !reflect.DeepEqual(got.Models, []string{"clim", "ses"}) {
+		t.Fatalf("models change = %+v", got)
 	}
 
 	exec(t, db, "DELETE FROM daily_historic_pollution WHERE type = 'no2'")
 	got = wait(t, changes, "the delete's change")
-	if got.Op != "delete" || got.Rows != 1 || !reflect.DeepEqual(got.Types, []string{"no2"}) {
+	if got.Op != "delete" || got.Rows != 1 || !reflect.DeepEqual(got.Types, []string{"no2"}) || got.Models != nil {
 		t.Fatalf("delete change = %+v", got)
 	}
 

@@ -209,6 +209,11 @@ func TestComparisonKeptPerModelAndLead(t *testing.T) {
 	insertPredictions(t, db, d.pred)
 	checkAgainstGo(t, db, "the first predictions")
 	checkComparisonKept(t, db, "the first predictions")
+	// The reference sums: both orders of the pair (ses, clim) at leads 1 and 2, per series.
+	var refs int
+	if err := db.QueryRow(ctx, "SELECT count(*) FROM compare_ref_series WHERE n > 0").Scan(&refs); err != nil || refs != 2*2*2 {
+		t.Fatalf("compare_ref_series has %d rows with days, want 8 (%v)", refs, err)
+	}
 
 	for _, sql := range []string{
 		// A measurement changes: its day for every pair, and the persistence of the day 2 days later at

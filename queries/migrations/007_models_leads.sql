@@ -42,6 +42,9 @@ CREATE INDEX daily_prediction_pollution_series_value_idx ON daily_prediction_pol
 CREATE INDEX daily_prediction_pollution_value_idx ON daily_prediction_pollution (prediction, location, type, date, model, lead);
 CREATE INDEX daily_prediction_pollution_type_value_idx ON daily_prediction_pollution (type, prediction, location, date, model, lead);
 CREATE INDEX daily_prediction_pollution_model_idx ON daily_prediction_pollution (model, lead, location, type, date);
+-- /predictions?model=M&lead=L in date order (the default): one model's rows in date order, not every
+-- model's rows read to find that one's (a model whose runs stopped a year ago would cost a year of rows).
+CREATE INDEX daily_prediction_pollution_model_date_idx ON daily_prediction_pollution (model, lead, date, location, type);
 CREATE INDEX daily_prediction_pollution_lead_idx ON daily_prediction_pollution (lead, model, location, type, date);
 
 -- model_leads counts the predictions of every model and lead: the choices of the forms (ListModels) and
@@ -133,6 +136,25 @@ CREATE TABLE compare_weeks (
     PRIMARY KEY (model, lead, location, type, week)
 );
 
+-- The sums of the equalized reference metrics (ref=): per ordered pair of models at the same lead,
+-- series and month, the days where both have an error (a measurement and a prediction), and each one's
+-- sum of absolute errors over them. Both orders are stored (model, ref) and (ref, model), so a view reads
+-- one row per series and month, as compare_months. A handful of models: m × (m − 1) pairs per lead.
+CREATE TABLE compare_ref_months (
+    model       text     NOT NULL,
+    ref         text     NOT NULL,
+    lead        smallint NOT NULL,
+    location    text     NOT NULL,
+    type        text     NOT NULL,
+    month       date     NOT NULL,
+    n           bigint   NOT NULL,
+    sum_abs     double precision,
+    ref_sum_abs double precision,
+    PRIMARY KEY (model, ref, lead, location, type, month)
+);
+CREATE TABLE compare_ref_series (LIKE compare_ref_months, PRIMARY KEY (model, ref, lead, location, type));
+ALTER TABLE compare_ref_series DROP COLUMN month;
+
 -- 006's view query, with the two keys.
 CREATE OR REPLACE FUNCTION aqdash_comparison_days_sql(tbl text) RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
@@ -207,7 +229,31 @@ BEGIN
                FROM (SELECT DISTINCT model, lead, location, type FROM aqdash_touched_months) b
                JOIN compare_months m USING (model, lead, location, type)
               GROUP BY m.model, m.lead, m.location, m.type';
-    DROP TABLE aqdash_touched, aqdash_touched_months, aqdash_touched_weeks;
+
+    -- The reference sums of every pair of models at the touched leads, series and months (a model's
+    -- change changes its pairs with every other model at that lead).
+    CREATE TEMP TABLE aqdash_touched_refs ON COMMIT DROP AS SELECT DISTINCT lead, location, type, month FROM aqdash_touched_months;
+    ANALYZE aqdash_touched_refs;
+    DELETE FROM compare_ref_months r USING aqdash_touched_refs b
+     WHERE r.lead = b.lead AND r.location = b.location AND r.type = b.type AND r.month = b.month;
+    INSERT INTO compare_ref_months
+    SELECT a.model, r.model, a.lead, a.location, a.type, b.month, count(*), sum(a.abs_error), sum(r.abs_error)
+      FROM aqdash_touched_refs b
+      JOIN model_leads ma ON ma.lead = b.lead
+      JOIN comparison a ON a.model = ma.model AND a.lead = b.lead AND a.location = b.location AND a.type = b.type
+                       AND a.date >= b.month AND a.date < (b.month + interval '1 month')::date AND a.error IS NOT NULL
+      JOIN model_leads mr ON mr.lead = b.lead AND mr.model <> ma.model
+      JOIN comparison r ON r.model = mr.model AND r.lead = a.lead AND r.location = a.location AND r.type = a.type
+                       AND r.date = a.date AND r.error IS NOT NULL
+     GROUP BY a.model, r.model, a.lead, a.location, a.type, b.month;
+    DELETE FROM compare_ref_series s USING (SELECT DISTINCT lead, location, type FROM aqdash_touched_refs) b
+     WHERE s.lead = b.lead AND s.location = b.location AND s.type = b.type;
+    INSERT INTO compare_ref_series
+    SELECT m.model, m.ref, m.lead, m.location, m.type, sum(m.n), sum(m.sum_abs), sum(m.ref_sum_abs)
+      FROM (SELECT DISTINCT lead, location, type FROM aqdash_touched_refs) b
+      JOIN compare_ref_months m USING (lead, location, type)
+     GROUP BY m.model, m.ref, m.lead, m.location, m.type;
+    DROP TABLE aqdash_touched, aqdash_touched_months, aqdash_touched_weeks, aqdash_touched_refs;
 END
 $$;
 
@@ -300,7 +346,7 @@ CREATE OR REPLACE FUNCTION aqdash_compare_rebuild() RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT
 SET work_mem = '64MB' SET maintenance_work_mem = '256MB' AS $$
 DECLARE
-    tbls   text[] := ARRAY['comparison', 'compare_months', 'compare_weeks', 'compare_series'];
+    tbls   text[] := ARRAY['comparison', 'compare_months', 'compare_weeks', 'compare_series', 'compare_ref_months', 'compare_ref_series'];
     t      text;
     idx    record;
     waited timestamptz;
@@ -333,6 +379,14 @@ BEGIN
     SELECT model, lead, location, type, date_trunc('week', date::timestamp)::date, count(actual), sum(actual), count(predicted), sum(predicted)
       FROM comparison_next GROUP BY 1, 2, 3, 4, 5;
     EXECUTE 'INSERT INTO compare_series_next SELECT model, lead, location, type, ' || aqdash_compare_sums() || ' FROM compare_months_next GROUP BY 1, 2, 3, 4';
+    INSERT INTO compare_ref_months_next
+    SELECT a.model, r.model, a.lead, a.location, a.type, date_trunc('month', a.date::timestamp)::date, count(*), sum(a.abs_error), sum(r.abs_error)
+      FROM comparison_next a JOIN comparison_next r
+        ON r.lead = a.lead AND r.location = a.location AND r.type = a.type AND r.date = a.date AND r.model <> a.model
+     WHERE a.error IS NOT NULL AND r.error IS NOT NULL
+     GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO compare_ref_series_next
+    SELECT model, ref, lead, location, type, sum(n), sum(sum_abs), sum(ref_sum_abs) FROM compare_ref_months_next GROUP BY 1, 2, 3, 4, 5;
     FOREACH t IN ARRAY tbls LOOP
         PERFORM aqdash_compare_copy_indexes(t, t || '_next');
         PERFORM aqdash_copy_grants(t::regclass, t || '_next');
@@ -346,7 +400,7 @@ BEGIN
     LOOP
         BEGIN
             PERFORM set_config('lock_timeout', CASE WHEN clock_timestamp() - waited < interval '1 minute' THEN '200ms' ELSE '0' END, true);
-            LOCK TABLE comparison, compare_months, compare_weeks, compare_series IN ACCESS EXCLUSIVE MODE;
+            LOCK TABLE comparison, compare_months, compare_weeks, compare_series, compare_ref_months, compare_ref_series IN ACCESS EXCLUSIVE MODE;
             EXIT;
         EXCEPTION WHEN lock_not_available THEN
             PERFORM pg_sleep(0.05);
@@ -356,7 +410,7 @@ BEGIN
     CREATE TEMP TABLE aqdash_days_grants ON COMMIT DROP AS SELECT 1 AS x LIMIT 0;
     PERFORM aqdash_copy_grants('comparison_days'::regclass, 'aqdash_days_grants');
     DROP VIEW comparison_days;
-    DROP TABLE comparison, compare_months, compare_weeks, compare_series;
+    DROP TABLE comparison, compare_months, compare_weeks, compare_series, compare_ref_months, compare_ref_series;
     FOREACH t IN ARRAY tbls LOOP
         EXECUTE format('ALTER TABLE %I RENAME TO %I', t || '_next', t);
         FOR idx IN SELECT i.relname FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
