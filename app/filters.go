@@ -46,9 +46,14 @@ func keepBadChoice(opts []option, raw string) []option {
 		return opts
 	}
 	out := make([]option, 0, len(opts)+1)
+	found := false
 	for _, o := range opts {
-		o.Selected = false
+		o.Selected = o.Value == raw
+		found = found || o.Selected
 		out = append(out, o)
+	}
+	if found {
+		return out
 	}
 	return append(out, option{raw, raw, true})
 }
