@@ -50,7 +50,7 @@ func TestBrowserCompareModelLeadRefVs(t *testing.T) {
 	record("model persistence", "model=persistence")
 	b.run(t, setField(`#f-ref`, "ses"))
 	record("reference ses", "ref=ses")
-	if !strings.Contains(states[4], "Skill vs ses") {
+	if !strings.Contains(states[4], "Skill vs reference ses") {
 		t.Errorf("no skill vs the reference: %s", states[4])
 	}
 	b.run(t, chromedp.Click(`#f-vs-climatology`, chromedp.ByQuery))

@@ -306,7 +306,7 @@ func TestCompareCanonicalURLChartAndByLead(t *testing.T) {
 	}
 	for _, want := range []string{`class="line-predicted" data-model="ses"`, `class="line-vs1" data-model="persistence"`, `class="line-vs2" data-model="climatology"`,
 		`<text class="key" x="34" y="20">Measured</text>`, `>ses</text>`, `>persistence</text>`, `>climatology</text>`,
-		`measured and predicted by ses, persistence, climatology`, `Skill vs persistence`, `id="f-vs-persistence" name="vs" value="persistence" checked`} {
+		`measured and predicted by ses, persistence, climatology`, `Skill vs reference persistence`, `id="f-vs-persistence" name="vs" value="persistence" checked`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("vs view lacks %q", want)
 		}
