@@ -110,7 +110,7 @@ func BenchmarkRender(b *testing.B) {
 			}
 			data, err = s.tablePage(c, queries.Historic, v)
 		default:
-			cv, perr := parseCompare(c)
+			cv, perr := s.parseCompare(c)
 			if perr != nil {
 				b.Fatal(perr)
 			}

@@ -231,3 +231,36 @@ func (s *server) listOptions(ctx context.Context) (locs, types []string, err err
 	}
 	return locs, types, err
 }
+
+// modelsCache holds every model and its leads (queries.ListModels) at one data version, like optionsCache:
+// every comparison's form and its parameters' checks need them.
+type modelsCache struct {
+	mu      sync.Mutex
+	version string
+	models  []queries.ModelLeads
+}
+
+// listModels returns every model and its leads, sorted by name, from memory when the listener vouches
+// that the data has not changed since they were read.
+func (s *server) listModels(ctx context.Context) ([]queries.ModelLeads, error) {
+	v, known := s.versions.get()
+	if known {
+		s.models.mu.Lock()
+		if s.models.version == v && s.models.models != nil {
+			models := s.models.models
+			s.models.mu.Unlock()
+			return models, nil
+		}
+		s.models.mu.Unlock()
+	}
+	models, err := queries.ListModels(ctx, s.db)
+	if err == nil && known {
+		if models == nil {
+			models = []queries.ModelLeads{}
+		}
+		s.models.mu.Lock()
+		s.models.version, s.models.models = v, models
+		s.models.mu.Unlock()
+	}
+	return models, err
+}

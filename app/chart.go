@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aqdash/aqdash/queries"
 )
@@ -41,8 +42,30 @@ type chart struct {
 	Bands          []chartBand
 	XTicks, YTicks []chartTick
 	Actual         chartLine
-	Predicted      chartLine
+	// Predicted is the chosen model's line, Models[0]; Models holds every model line drawn (the chosen
+	// model first, then the vs ones), each with its own dash pattern and legend entry.
+	Predicted chartLine
+	Models    []chartLine
+	// Key is the legend: the measured line and each model's, laid out left to right.
+	Key []chartKeyEntry
 }
+
+// chartKeyEntry is one legend entry of the chart: a sample of the line at X and its name.
+type chartKeyEntry struct {
+	Class, Name  string
+	X, X2, TextX float64
+}
+
+// chartModel is one model's buckets for the chart: the predicted side of each is its line; the
+// measured side (the same for every model) draws the measured line from the first model given.
+type chartModel struct {
+	Model string
+	Rows  []queries.Bucket
+}
+
+// lineClasses are the model lines' classes, in order: each has its own colour and dash pattern
+// (public/app.css), so they stay apart without colour too.
+var lineClasses = [maxChartModels]string{"predicted", "vs1", "vs2", "vs3"}
 
 // chartBand is one AQI band's background stripe.
 type chartBand struct {
@@ -65,6 +88,9 @@ type chartLine struct {
 	Path  string
 	Dots  []chartDot
 	Count int
+	// Name is the line's legend entry (a model's name, or "Measured"); Class picks its colour and dash
+	// pattern: line-Class, dot-Class.
+	Name, Class string
 }
 
 // chartDot is an isolated point.
@@ -108,24 +134,37 @@ type chartBucket struct {
 	hasA, hasP   bool
 }
 
-// buildChart computes the chart of one series over the days from start to end, drawn by step, from its
-// buckets (queries.SeriesBuckets of that range and step's unit). It returns nil when there is nothing to
+// buildChart computes the chart of one series over the days from start to end, drawn by step, from the
+// buckets of each model (queries.SeriesBuckets of that range, step's unit and the model; at most
+// maxChartModels): the measured line, then one line per model. It returns nil when there is nothing to
 // draw.
-func buildChart(location, typ string, start, end time.Time, step chartStep, rows []queries.Bucket) *chart {
-	if len(rows) == 0 {
+func buildChart(location, typ string, start, end time.Time, step chartStep, models []chartModel) *chart {
+	if len(models) > maxChartModels {
+		models = models[:maxChartModels]
+	}
+	empty := true
+	for _, m := range models {
+		empty = empty && len(m.Rows) == 0
+	}
+	if empty {
 		return nil
 	}
 	days := dayIndex(start, end) + 1
-	buckets := bucketize(step, start, end, rows)
+	buckets := make([][]chartBucket, len(models))
+	for i, m := range models {
+		buckets[i] = bucketize(step, start, end, m.Rows)
+	}
 
 	// The y axis starts at 0 and ends at a round number above the highest point.
 	top := 0.0
-	for _, b := range buckets {
-		if b.hasA {
-			top = max(top, b.meanA)
-		}
-		if b.hasP {
-			top = max(top, b.meanP)
+	for _, bs := range buckets {
+		for _, b := range bs {
+			if b.hasA {
+				top = max(top, b.meanA)
+			}
+			if b.hasP {
+				top = max(top, b.meanP)
+			}
 		}
 	}
 	stepY := niceStep(top / 5)
@@ -167,66 +206,38 @@ func buildChart(location, typ string, start, end time.Time, step chartStep, rows
 		c.Bands = append(c.Bands, band)
 	}
 
-	var ab, pb strings.Builder
-	var runA, runP []chartDot
-	flush := func(run []chartDot, path *strings.Builder, line *chartLine) {
-		switch len(run) {
-		case 0:
-		case 1:
-			line.Dots = append(line.Dots, run[0])
-		default:
-			var b []byte
-			for i, d := range run {
-				cmd := byte('L') // line to
-				if i == 0 {
-					cmd = 'M' // move to
-				}
-				b = append(b, cmd)
-				b = strconv.AppendFloat(b, d.X, 'f', 1, 64)
-				b = append(b, ' ')
-				b = strconv.AppendFloat(b, d.Y, 'f', 1, 64)
-			}
-			path.Write(b)
+	c.Actual = drawLine(buckets[0], x, y, func(b chartBucket) (float64, bool) { return b.meanA, b.hasA })
+	c.Actual.Name, c.Actual.Class = "Measured", "actual"
+	var names []string
+	for i, m := range models {
+		l := drawLine(buckets[i], x, y, func(b chartBucket) (float64, bool) { return b.meanP, b.hasP })
+		l.Name, l.Class = m.Model, lineClasses[i]
+		if l.Name == "" {
+			l.Name = "Predicted"
 		}
+		c.Models = append(c.Models, l)
+		names = append(names, l.Name)
 	}
-	prev := -2
-	for _, b := range buckets {
-		// A bucket that does not follow the previous one means days (or weeks) without data: the
-		// lines break there; nothing is ever drawn across a gap.
-		if b.index != prev+1 {
-			flush(runA, &ab, &c.Actual)
-			flush(runP, &pb, &c.Predicted)
-			runA, runP = nil, nil
-		}
-		prev = b.index
-		cx := round1(x(float64(b.lo+b.hi) / 2))
-		if b.hasA {
-			runA = append(runA, chartDot{cx, round1(y(b.meanA))})
-			c.Actual.Count++
-		} else {
-			flush(runA, &ab, &c.Actual)
-			runA = nil
-		}
-		if b.hasP {
-			runP = append(runP, chartDot{cx, round1(y(b.meanP))})
-			c.Predicted.Count++
-		} else {
-			flush(runP, &pb, &c.Predicted)
-			runP = nil
-		}
+	c.Predicted = c.Models[0]
+	// The legend: a 28-unit sample and the name, then the next entry after the name's width (about 7.5
+	// units a character at the key's 13px).
+	kx := 0.0
+	for _, l := range append([]chartLine{c.Actual}, c.Models...) {
+		c.Key = append(c.Key, chartKeyEntry{Class: l.Class, Name: l.Name, X: kx, X2: kx + 28, TextX: kx + 34})
+		kx += 34 + float64(utf8.RuneCountInString(l.Name))*7.5 + 22
 	}
-	flush(runA, &ab, &c.Actual)
-	flush(runP, &pb, &c.Predicted)
-	c.Actual.Path, c.Predicted.Path = ab.String(), pb.String()
 
-	measured, predicted := 0, 0
-	for _, r := range rows {
+	measured := 0
+	for _, r := range models[0].Rows {
 		measured += r.Actual
-		predicted += r.Predicted
 	}
 	const f = "2 Jan 2006"
 	what := location + " · " + pollutantLabel(typ)
-	c.Title = what + ": measured and predicted, " + start.Format(f) + " to " + end.Format(f)
+	if len(models) == 1 {
+		c.Title = what + ": measured and predicted, " + start.Format(f) + " to " + end.Format(f)
+	} else {
+		c.Title = what + ": measured and predicted by " + strings.Join(names, ", ") + ", " + start.Format(f) + " to " + end.Format(f)
+	}
 	switch step {
 	case stepDay:
 		c.Note = "Daily values. Gaps in a line are days without data."
@@ -234,13 +245,73 @@ func buildChart(location, typ string, start, end time.Time, step chartStep, rows
 		c.Note = fmt.Sprintf("%s means: the %s days in this range are more than the chart's %d horizontal pixels. Gaps in a line are %ss without data.",
 			strings.ToUpper(step.noun()[:1])+step.noun()[1:]+"ly", formatCount(int64(days)), plotWidth, step.noun())
 	}
-	c.Desc = fmt.Sprintf("Line chart of %s from %s to %s. Measured values (solid line) on %s days, predicted values (dashed line) on %s days; the y axis runs from 0 to %s%s. %s",
-		what, start.Format(f), end.Format(f), formatCount(int64(measured)), formatCount(int64(predicted)),
+	var drawn []string
+	for i, l := range c.Models {
+		predicted := 0
+		for _, r := range models[i].Rows {
+			predicted += r.Predicted
+		}
+		style := lineStyles[i]
+		if models[i].Model == "" {
+			drawn = append(drawn, fmt.Sprintf("predicted values (%s) on %s days", style, formatCount(int64(predicted))))
+		} else {
+			drawn = append(drawn, fmt.Sprintf("%s (%s) on %s days", l.Name, style, formatCount(int64(predicted))))
+		}
+	}
+	c.Desc = fmt.Sprintf("Line chart of %s from %s to %s. Measured values (solid line) on %s days, %s; the y axis runs from 0 to %s%s. %s",
+		what, start.Format(f), end.Format(f), formatCount(int64(measured)), strings.Join(drawn, ", "),
 		strconv.FormatFloat(top, 'f', -1, 64), unitSuffix(typ), c.Note)
 	if len(c.Bands) > 0 {
 		c.Desc += " The background shows the AQI bands."
 	}
 	return c
+}
+
+// lineStyles say in words how each model line is drawn, for the chart's description.
+var lineStyles = [maxChartModels]string{"dashed line", "dotted line", "dash-dot line", "long-dash line"}
+
+// drawLine draws one side of the buckets (pick says its mean and whether the bucket has it): runs of
+// consecutive points as a path, a lone point as a dot. A bucket that does not follow the previous one,
+// or lacks the side, breaks the line: nothing is ever drawn across a gap.
+func drawLine(buckets []chartBucket, x, y func(float64) float64, pick func(chartBucket) (float64, bool)) chartLine {
+	var line chartLine
+	var path []byte
+	var run []chartDot
+	flush := func() {
+		switch len(run) {
+		case 0:
+		case 1:
+			line.Dots = append(line.Dots, run[0])
+		default:
+			for i, d := range run {
+				cmd := byte('L') // line to
+				if i == 0 {
+					cmd = 'M' // move to
+				}
+				path = append(path, cmd)
+				path = strconv.AppendFloat(path, d.X, 'f', 1, 64)
+				path = append(path, ' ')
+				path = strconv.AppendFloat(path, d.Y, 'f', 1, 64)
+			}
+		}
+		run = run[:0]
+	}
+	prev := -2
+	for _, b := range buckets {
+		if b.index != prev+1 {
+			flush()
+		}
+		prev = b.index
+		if v, ok := pick(b); ok {
+			run = append(run, chartDot{round1(x(float64(b.lo+b.hi) / 2)), round1(y(v))})
+			line.Count++
+		} else {
+			flush()
+		}
+	}
+	flush()
+	line.Path = string(path)
+	return line
 }
 
 func unitSuffix(typ string) string {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,6 +42,39 @@ type comparePage struct {
 	LatestFor string
 	// NoData is true when both tables are empty.
 	NoData bool
+	// The model controls: the model, lead and reference selects and the vs checkboxes (the models
+	// other than the chosen one), filled from the data.
+	ModelOpts, LeadOpts, RefOpts, VsOpts []option
+	// ByLead is the "by lead" strip (one model only: no vs lines): the MAE at every lead the model has.
+	ByLead []leadMAEView
+	// Forecast is the dashboard's latest forecast of the chosen model (nil: none after the last
+	// measurement; ForecastFor then names what there is none of).
+	Forecast    *forecastView
+	ForecastFor string
+}
+
+// leadMAEView is one lead of the "by lead" strip.
+type leadMAEView struct {
+	Lead     int
+	MAE, N   string
+	URL      string
+	Current  bool
+	BarWidth float64
+}
+
+// forecastView is the dashboard's latest forecast: one run of the model, issued on Issued.
+type forecastView struct {
+	Model  string
+	Issued time.Time
+	Points []forecastPointView
+}
+
+// forecastPointView is one day of the latest forecast.
+type forecastPointView struct {
+	Date        time.Time
+	Lead        int
+	Value, Unit string
+	Band        *bandView
 }
 
 // compareRowView is one row of the comparison as the table shows it: numbers formatted, "" when missing.
@@ -71,13 +105,33 @@ var matchLabels = map[queries.Match]string{
 	queries.MatchMissingPrediction: "Days missing a prediction",
 }
 
-// parseCompare reads a comparison's state from the query string: parseView's parameters and match.
-func parseCompare(c *fiber.Ctx) (queries.CompareView, error) {
-	cv, errs := parseCompareAll(c)
+// parseCompare reads a comparison's state from the query string and settles its models against the
+// data's (parseCompareResolved); the first bad parameter is its 400.
+func (s *server) parseCompare(c *fiber.Ctx) (queries.CompareView, error) {
+	cv, errs, err := s.parseCompareResolved(c)
+	if err != nil {
+		return cv, err
+	}
 	if len(errs) > 0 {
 		return cv, errs[0].err
 	}
 	return cv, nil
+}
+
+// parseCompareResolved is parseCompareAll, then resolveModels against the data's models (cached by data
+// version). err is the database's failure; a bad parameter is still its 400 then (in errs).
+func (s *server) parseCompareResolved(c *fiber.Ctx) (queries.CompareView, []fieldError, error) {
+	cv, errs := parseCompareAll(c)
+	ctx, cancel := s.queryContext(c)
+	defer cancel()
+	models, err := s.listModels(ctx)
+	if err != nil {
+		if len(errs) > 0 {
+			return cv, errs, nil
+		}
+		return cv, nil, err
+	}
+	return cv, append(errs, resolveModels(&cv, models, s.cfg.DefaultModel)...), nil
 }
 
 // parseCompareAll is parseCompare that goes on past a bad parameter, as parseViewAll does.
@@ -93,7 +147,49 @@ func parseCompareAll(c *fiber.Ctx) (queries.CompareView, []fieldError) {
 		errs = append(errs, fieldError{name, badParam(name, "the comparison pages by number; use page")})
 		v.After, v.Before = nil, nil
 	}
-	cv := queries.CompareView{View: v, Match: queries.MatchBoth}
+	cv := queries.CompareView{View: v, Match: queries.MatchBoth, Lead: 1}
+	q := c.Context().QueryArgs()
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fieldError{name, badParam(name, format, args...)})
+	}
+	badName := func(name, m string) {
+		bad(name, "%q is not a model name; a name is 1 to 64 letters, digits, '.', '_' or '-'", m)
+	}
+	// model and ref are one each (the last of repeats would be a guess: a repeat is a 400); vs repeats.
+	for _, p := range []struct {
+		name string
+		dst  *string
+	}{{"model", &cv.Model}, {"ref", &cv.Ref}} {
+		switch vals := multi(q.PeekMulti(p.name)); {
+		case len(vals) > 1:
+			bad(p.name, "give one %s, not %d (%s)", p.name, len(vals), strings.Join(vals, ", "))
+		case len(vals) == 1 && !validModelName(vals[0]):
+			badName(p.name, vals[0])
+		case len(vals) == 1:
+			*p.dst = vals[0]
+		}
+	}
+	for _, m := range multi(q.PeekMulti("vs")) {
+		if !validModelName(m) {
+			badName("vs", m)
+			continue
+		}
+		cv.Vs = append(cv.Vs, m)
+	}
+	if len(cv.Vs) > maxChartModels {
+		bad("vs", "the chart draws at most %d models; %d were given", maxChartModels, len(cv.Vs))
+		cv.Vs = nil
+	}
+	switch vals := multi(q.PeekMulti("lead")); {
+	case len(vals) > 1:
+		bad("lead", "give one lead, not %d (%s)", len(vals), strings.Join(vals, ", "))
+	case len(vals) == 1:
+		if n, ok := parseLead(vals[0]); ok {
+			cv.Lead = n
+		} else {
+			bad("lead", "%q is not a lead time; use a whole number of days from 0 to %d", vals[0], maxLead)
+		}
+	}
 	if m := strings.TrimSpace(c.Query("match")); m != "" {
 		// A copy: c.Query points into the request's buffer, and the view outlives the handler in a CSV
 		// export's stream writer.
@@ -117,7 +213,82 @@ func compareQuery(cv queries.CompareView) url.Values {
 	if cv.Match != queries.MatchBoth {
 		q.Set("match", string(cv.Match))
 	}
+	// The model and the lead always: the view's default model depends on the data, and a bookmark must
+	// keep showing the same one.
+	if cv.Model != "" {
+		q.Set("model", cv.Model)
+		q.Set("lead", strconv.Itoa(cv.Lead))
+	}
+	if cv.Ref != "" {
+		q.Set("ref", cv.Ref)
+	}
+	for _, m := range cv.Vs {
+		q.Add("vs", m)
+	}
 	return q
+}
+
+// resolveModels settles a comparison's models against the data's (models, from ListModels): without
+// model=, the only model there is, else DEFAULT_MODEL when the data has it, else the first by name.
+// An unknown model, ref or vs model is a 400 naming its parameter, and so is a ref equal to the model
+// or more than maxChartModels lines. A vs model equal to the model, or repeated, is dropped.
+func resolveModels(cv *queries.CompareView, models []queries.ModelLeads, defaultModel string) []fieldError {
+	var errs []fieldError
+	names := make([]string, len(models))
+	for i, m := range models {
+		names[i] = m.Model
+	}
+	known := func(m string) bool { return slices.Contains(names, m) }
+	unknown := func(param, m string) {
+		choices := "there are none yet"
+		if len(names) > 0 {
+			choices = "use one of " + strings.Join(names, ", ")
+		}
+		errs = append(errs, fieldError{param, badParam(param, "%q is not a model of the data; %s", m, choices)})
+	}
+	switch {
+	case cv.Model == "" && len(names) == 1:
+		cv.Model = names[0]
+	case cv.Model == "" && known(defaultModel):
+		cv.Model = defaultModel
+	case cv.Model == "" && len(names) > 0:
+		cv.Model = names[0]
+	case cv.Model == "":
+		// No predictions at all: the view is empty whichever model it names.
+		cv.Model = defaultModel
+	case !known(cv.Model) && len(names) > 0:
+		unknown("model", cv.Model)
+	}
+	if cv.Ref != "" {
+		switch {
+		case !known(cv.Ref):
+			unknown("ref", cv.Ref)
+			cv.Ref = ""
+		case cv.Ref == cv.Model:
+			errs = append(errs, fieldError{"ref", badParam("ref", "%q is the model shown; choose another model to compare it with", cv.Ref)})
+			cv.Ref = ""
+		}
+	}
+	var vs []string
+	for _, m := range cv.Vs {
+		switch {
+		case !known(m):
+			unknown("vs", m)
+		case m != cv.Model && !slices.Contains(vs, m):
+			vs = append(vs, m)
+		}
+	}
+	if 1+len(vs) > maxChartModels {
+		errs = append(errs, fieldError{"vs", badParam("vs", "the chart draws at most %d models, %s included; choose at most %d others", maxChartModels, cv.Model, maxChartModels-1)})
+		vs = nil
+	}
+	cv.Vs = vs
+	return errs
+}
+
+// chartModels are the models a comparison's chart draws: its model, then the vs ones.
+func chartModels(cv queries.CompareView) []string {
+	return append([]string{cv.Model}, cv.Vs...)
 }
 
 // compareURL is base with the comparison's query string.
@@ -131,7 +302,10 @@ func compareURL(base string, cv queries.CompareView) string {
 // showCompare is the comparison of measurements and predictions: a chart, the metrics strip and one
 // page of the joined rows, sorted and filtered.
 func (s *server) showCompare(c *fiber.Ctx) error {
-	cv, errs := parseCompareAll(c)
+	cv, errs, err := s.parseCompareResolved(c)
+	if err != nil {
+		return err
+	}
 	if len(errs) > 0 {
 		return s.invalidCompare(c, "/compare", "pages/compare", cv, errs, false)
 	}
@@ -199,6 +373,18 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == cv.Match})
 	}
+	models, err := s.listModels(ctx)
+	if err != nil {
+		return p, err
+	}
+	p.setModelControls(cv, models)
+	if len(cv.Vs) == 0 && cv.Match != queries.MatchMissingActual && cv.Match != queries.MatchMissingPrediction {
+		leads, err := queries.LeadMAEs(ctx, s.db, cv)
+		if err != nil {
+			return p, err
+		}
+		p.ByLead = byLeadStrip(base, cv, leads)
+	}
 	p.Columns = compareColumns(base, cv, p.SingleType)
 	at := func(page int64) string { w := cv; w.Page = int(page); return compareURL(base, w) }
 	if v.Page > 1 {
@@ -226,7 +412,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ChartNote = "Choose a pollutant to see its chart."
 	default:
 		loc, typ := v.Locations[0], v.Types[0]
-		if p.Chart, err = s.seriesChart(ctx, loc, typ, v.From, v.To); err != nil {
+		if p.Chart, err = s.seriesChart(ctx, loc, typ, chartModels(cv), cv.Lead, v.From, v.To); err != nil {
 			return p, err
 		}
 		var several []string
@@ -255,16 +441,124 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 			p.Latest = &latestView{Date: r.Date, Location: r.Location, Type: r.Type, Value: formatNumber(r.Value),
 				Unit: pollutantUnit(r.Type), Band: bandFor(r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
 		}
+		run, ok, err := queries.LatestForecast(ctx, s.db, v.Locations[0], v.Types[0], cv.Model)
+		if err != nil {
+			return p, err
+		}
+		p.ForecastFor = cv.Model + " for " + p.LatestFor
+		if ok {
+			p.Forecast = newForecastView(cv.Model, v.Types[0], run, p.Latest)
+		}
 	}
 	return p, nil
 }
 
+// newForecastView is the latest forecast as the dashboard shows it: its days after the last
+// measurement (latest, nil when there is none); nil when no day is.
+func newForecastView(model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
+	fv := &forecastView{Model: model, Issued: run.Issued}
+	for _, pt := range run.Points {
+		if latest != nil && !pt.Date.After(latest.Date) {
+			continue
+		}
+		value := pt.Value
+		fv.Points = append(fv.Points, forecastPointView{Date: pt.Date, Lead: pt.Lead, Value: formatNumber(value),
+			Unit: pollutantUnit(typ), Band: bandFor(typ, &value)})
+	}
+	if len(fv.Points) == 0 {
+		return nil
+	}
+	return fv
+}
+
+// setModelControls fills the model, lead and reference selects and the vs checkboxes from the data's
+// models; the chosen values are always among them, so the form shows what the view shows.
+func (p *comparePage) setModelControls(cv queries.CompareView, models []queries.ModelLeads) {
+	var names []string
+	var leads []int
+	for _, m := range models {
+		names = append(names, m.Model)
+		if m.Model == cv.Model {
+			leads = append(leads, m.Leads...)
+		}
+	}
+	if cv.Model != "" {
+		p.ModelOpts = options(names, []string{cv.Model}, identity)
+	}
+	if !slices.Contains(leads, cv.Lead) {
+		leads = append(leads, cv.Lead)
+		slices.Sort(leads)
+	}
+	for _, l := range leads {
+		p.LeadOpts = append(p.LeadOpts, option{strconv.Itoa(l), leadLabel(l), l == cv.Lead})
+	}
+	p.RefOpts = []option{{"", "None", cv.Ref == ""}}
+	for _, m := range names {
+		if m != cv.Model {
+			p.RefOpts = append(p.RefOpts, option{m, m, m == cv.Ref})
+			p.VsOpts = append(p.VsOpts, option{m, m, slices.Contains(cv.Vs, m)})
+		}
+	}
+}
+
+// leadLabel names a lead time: "1 day ahead", "0 days (same day)".
+func leadLabel(l int) string {
+	switch l {
+	case 0:
+		return "0 days (same day)"
+	case 1:
+		return "1 day ahead"
+	}
+	return strconv.Itoa(l) + " days ahead"
+}
+
+// byLeadStrip is the "by lead" strip: each lead's MAE, a bar as long as it relative to the largest, and
+// a link to the view at that lead.
+func byLeadStrip(base string, cv queries.CompareView, leads []queries.LeadMAE) []leadMAEView {
+	top := 0.0
+	for _, l := range leads {
+		if l.MAE != nil {
+			top = max(top, *l.MAE)
+		}
+	}
+	var out []leadMAEView
+	for _, l := range leads {
+		w := cv
+		w.Lead, w.Page = l.Lead, 1
+		lv := leadMAEView{Lead: l.Lead, MAE: optNumber(l.MAE), N: formatCount(l.N), URL: compareURL(base, w), Current: l.Lead == cv.Lead}
+		if lv.MAE == "" {
+			lv.MAE = "—"
+		}
+		if l.MAE != nil && top > 0 {
+			lv.BarWidth = round1(*l.MAE / top * 120)
+		}
+		out = append(out, lv)
+	}
+	return out
+}
+
 // seriesChart builds the chart of one series over [from, to] (a zero bound is where its data starts or
 // ends), its points summed by the database; nil when the series has no day there.
-func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time.Time) (*chart, error) {
-	first, last, ok, err := queries.SeriesSpan(ctx, s.db, loc, typ, queries.DefaultModel, queries.DefaultLead, from, to)
-	if err != nil || !ok {
-		return nil, err
+func (s *server) seriesChart(ctx context.Context, loc, typ string, models []string, lead int, from, to time.Time) (*chart, error) {
+	// The range is where any of the models (or the measurements) has a day.
+	var first, last time.Time
+	for _, m := range models {
+		f, l, ok, err := queries.SeriesSpan(ctx, s.db, loc, typ, m, lead, from, to)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if first.IsZero() || f.Before(first) {
+			first = f
+		}
+		if l.After(last) {
+			last = l
+		}
+	}
+	if first.IsZero() {
+		return nil, nil
 	}
 	start, end := from, to
 	if start.IsZero() {
@@ -274,11 +568,15 @@ func (s *server) seriesChart(ctx context.Context, loc, typ string, from, to time
 		end = last
 	}
 	step := chartStepFor(start, end)
-	buckets, err := queries.SeriesBuckets(ctx, s.db, loc, typ, queries.DefaultModel, queries.DefaultLead, start, end, step.unit())
-	if err != nil {
-		return nil, err
+	lines := make([]chartModel, len(models))
+	for i, m := range models {
+		buckets, err := queries.SeriesBuckets(ctx, s.db, loc, typ, m, lead, start, end, step.unit())
+		if err != nil {
+			return nil, err
+		}
+		lines[i] = chartModel{Model: m, Rows: buckets}
 	}
-	return buildChart(loc, typ, start, end, step, buckets), nil
+	return buildChart(loc, typ, start, end, step, lines), nil
 }
 
 // newCompareRowView formats one row; withUnit puts the unit beside values when pollutants are mixed.
@@ -369,6 +667,10 @@ type metricsView struct {
 	MixedUnits    bool
 	BiasDirection string
 	SkillVerdict  string
+	// Ref is the reference model (ref=), "" without one; the equalized figures against it follow.
+	Ref                     string
+	SkillRef, RefMAE, RefN  string
+	RefModelMAE, RefVerdict string
 }
 
 // newMetricsView formats the metrics of a comparison.
@@ -408,6 +710,21 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 		}
 	} else {
 		mv.Skill = "—"
+	}
+	if cv.Ref != "" {
+		mv.Ref, mv.RefN, mv.RefMAE, mv.RefModelMAE = cv.Ref, formatCount(m.RefN), dash(m.RefMAE, ""), dash(m.RefModelMAE, "")
+		mv.SkillRef = "—"
+		if m.SkillRef != nil {
+			mv.SkillRef = strings.Replace(strconv.FormatFloat(*m.SkillRef, 'f', 3, 64), "-", "−", 1)
+			switch {
+			case *m.SkillRef > 0:
+				mv.RefVerdict = "better than " + cv.Ref
+			case *m.SkillRef < 0:
+				mv.RefVerdict = "worse than " + cv.Ref
+			default:
+				mv.RefVerdict = "as good as " + cv.Ref
+			}
+		}
 	}
 	if m.Bias != nil {
 		switch {

@@ -99,7 +99,7 @@ func TestBrowserCompareChartFollowsFilters(t *testing.T) {
 	if !strings.HasPrefix(state, "Delhi · PM10: measured and predicted, 5 Mar 2020 to 20 Mar 2020 | 16 | Delhi") || !marker {
 		t.Fatalf("after from and sort: %s (marker %v)", state, marker)
 	}
-	if search != "?dir=desc&from=2020-03-05&location=Delhi&sort=abs_error&type=pm10" {
+	if search != "?dir=desc&from=2020-03-05&lead=1&location=Delhi&model=default&sort=abs_error&type=pm10" {
 		t.Errorf("pushed URL %s", search)
 	}
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"time"
 
@@ -12,12 +13,41 @@ import (
 
 // compareJSON is the body of /compare.json.
 type compareJSON struct {
-	Rows    []compareJSONRow `json:"rows"`
-	Page    int              `json:"page"`
-	Size    int              `json:"size"`
-	Total   int64            `json:"total"`
-	Match   queries.Match    `json:"match"`
-	Metrics queries.Metrics  `json:"metrics"`
+	Rows  []compareJSONRow `json:"rows"`
+	Page  int              `json:"page"`
+	Size  int              `json:"size"`
+	Total int64            `json:"total"`
+	Match queries.Match    `json:"match"`
+	// Model and Lead are what the view shows (the default model when the URL names none), also when
+	// it has no rows; Ref and Vs are there when the URL sets them.
+	Model   string      `json:"model"`
+	Lead    int         `json:"lead"`
+	Ref     string      `json:"ref,omitempty"`
+	Vs      []string    `json:"vs,omitempty"`
+	Metrics metricsJSON `json:"metrics"`
+}
+
+// metricsJSON is "metrics": queries.Metrics as they are without ref=, and with skill_ref, ref_mae
+// and ref_n added (null when no day has both models and a measurement) when ref= is set.
+type metricsJSON struct {
+	queries.Metrics
+	// These hide Metrics' own fields of the same names: absent (nil) without a reference.
+	SkillRef    json.RawMessage `json:"skill_ref,omitempty"`
+	RefMAE      json.RawMessage `json:"ref_mae,omitempty"`
+	RefModelMAE json.RawMessage `json:"ref_model_mae,omitempty"`
+	RefN        json.RawMessage `json:"ref_n,omitempty"`
+}
+
+// newMetricsJSON is the metrics of cv in JSON.
+func newMetricsJSON(m queries.Metrics, cv queries.CompareView) metricsJSON {
+	out := metricsJSON{Metrics: m}
+	if cv.Ref != "" {
+		out.SkillRef, _ = json.Marshal(m.SkillRef)
+		out.RefMAE, _ = json.Marshal(m.RefMAE)
+		out.RefModelMAE, _ = json.Marshal(m.RefModelMAE)
+		out.RefN, _ = json.Marshal(m.RefN)
+	}
+	return out
 }
 
 // compareJSONRow is one row of the comparison in JSON; a missing side and what depends on it are null.
@@ -25,6 +55,8 @@ type compareJSONRow struct {
 	Date      string   `json:"date"`
 	Location  string   `json:"location"`
 	Type      string   `json:"type"`
+	Model     string   `json:"model"`
+	Lead      int      `json:"lead"`
 	Actual    *float64 `json:"actual"`
 	Predicted *float64 `json:"predicted"`
 	Error     *float64 `json:"error"`
@@ -33,11 +65,11 @@ type compareJSONRow struct {
 }
 
 // compareCSVHeader is the header of /compare.csv, the same names as the JSON rows.
-var compareCSVHeader = []string{"date", "location", "type", "actual", "predicted", "error", "abs_error", "pct_error"}
+var compareCSVHeader = []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
 
 // exportCompareJSON is the JSON twin of the comparison: the same parameters, the same rows and metrics.
 func (s *server) exportCompareJSON(c *fiber.Ctx) error {
-	cv, err := parseCompare(c)
+	cv, err := s.parseCompare(c)
 	if err != nil {
 		return err
 	}
@@ -51,9 +83,10 @@ func (s *server) exportCompareJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := compareJSON{Rows: make([]compareJSONRow, len(rows)), Page: cv.Page, Size: cv.Size, Total: sum.Total, Match: cv.Match, Metrics: sum.Metrics}
+	out := compareJSON{Rows: make([]compareJSONRow, len(rows)), Page: cv.Page, Size: cv.Size, Total: sum.Total, Match: cv.Match,
+		Model: cv.Model, Lead: cv.Lead, Ref: cv.Ref, Vs: cv.Vs, Metrics: newMetricsJSON(sum.Metrics, cv)}
 	for i, r := range rows {
-		out.Rows[i] = compareJSONRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type,
+		out.Rows[i] = compareJSONRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type, Model: r.Model, Lead: r.Lead,
 			Actual: r.Actual, Predicted: r.Predicted, Error: r.Error, AbsError: r.AbsError, PctError: r.PctError}
 	}
 	return c.JSON(out)
@@ -62,16 +95,16 @@ func (s *server) exportCompareJSON(c *fiber.Ctx) error {
 // exportCompareCSV streams every row of the comparison (all pages) in the view's order; a missing value
 // is an empty field.
 func (s *server) exportCompareCSV(c *fiber.Ctx) error {
-	cv, err := parseCompare(c)
+	cv, err := s.parseCompare(c)
 	if err != nil {
 		return err
 	}
 	return s.streamCSV(c, "compare", compareCSVHeader, func(ctx context.Context, db queries.DB, write func([]string) error) error {
 		rec := make([]string, len(compareCSVHeader))
 		return queries.EachCompareRow(ctx, db, cv, func(r queries.CompareRow) error {
-			rec[0], rec[1], rec[2] = r.Date.Format(time.DateOnly), r.Location, r.Type
+			rec[0], rec[1], rec[2], rec[3], rec[4] = r.Date.Format(time.DateOnly), r.Location, r.Type, r.Model, strconv.Itoa(r.Lead)
 			for i, v := range []*float64{r.Actual, r.Predicted, r.Error, r.AbsError, r.PctError} {
-				rec[3+i] = csvNumber(v)
+				rec[5+i] = csvNumber(v)
 			}
 			return write(rec)
 		})

@@ -71,7 +71,7 @@ func TestCompareFragmentPageAndHistoryRestore(t *testing.T) {
 			t.Errorf("fragment lacks %q", want)
 		}
 	}
-	if got := resp.Header.Get("HX-Push-Url"); got != "/compare?dir=desc&from=2020-03-01&location=Hyderabad&size=5&sort=abs_error&to=2020-03-31&type=pm25" {
+	if got := resp.Header.Get("HX-Push-Url"); got != "/compare?dir=desc&from=2020-03-01&lead=1&location=Hyderabad&model=default&size=5&sort=abs_error&to=2020-03-31&type=pm25" {
 		t.Errorf("HX-Push-Url = %q", got)
 	}
 	_, frag2 := ts.get(t, "/compare?location=Hyderabad&type=pm25&from=2020-04-01", "HX-Request", "true")
@@ -189,7 +189,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if out.Total != 60 || len(out.Rows) != 60 || out.Match != "all" {
 		t.Fatalf("total %d, %d rows, match %q", out.Total, len(out.Rows), out.Match)
 	}
-	keys := []string{"date", "location", "type", "actual", "predicted", "error", "abs_error", "pct_error"}
+	keys := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
 	for _, r := range out.Rows {
 		if len(r) != len(keys) {
 			t.Fatalf("row keys: %v", r)
@@ -235,7 +235,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 			t.Fatalf("csv row %d is %s, json %s", i, recs[i+1][0], r["date"])
 		}
 	}
-	if rec := recs[11]; rec[3] != "" || rec[4] == "" || rec[5] != "" {
+	if rec := recs[11]; rec[3] != "default" || rec[4] != "1" || rec[5] != "" || rec[6] == "" || rec[7] != "" {
 		t.Errorf("csv missing measurement: %v", rec)
 	}
 }
@@ -260,7 +260,7 @@ func TestDashboard(t *testing.T) {
 	// Bookmarkable: another series from the URL; htmx swaps go to / and push its canonical URL.
 	resp, body := ts.get(t, "/?location=Delhi&type=pm10", "HX-Request", "true")
 	if !strings.Contains(body, "Latest measurement of PM10 in Delhi") || !strings.Contains(body, `<span class="aqi aqi-2">Moderate</span>`) ||
-		resp.Header.Get("HX-Push-Url") != "/?location=Delhi&type=pm10" || !strings.Contains(body, `hx-get="/"`) {
+		resp.Header.Get("HX-Push-Url") != "/?lead=1&location=Delhi&model=default&type=pm10" || !strings.Contains(body, `hx-get="/"`) {
 		t.Errorf("dashboard fragment for Delhi PM10: %s %.300s", resp.Header.Get("HX-Push-Url"), body)
 	}
 	// The overview of every location moved to /locations.
@@ -294,7 +294,7 @@ func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, day
 			h = append(h, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 20 + float64(i%50)}})
 		}
 		if !skipP[i] {
-			p = append(p, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Value: 25 + float64(i%40)}})
+			p = append(p, queries.ImportRow{Line: int64(i + 2), Row: queries.Row{Date: date, Location: loc, Type: typ, Model: queries.DefaultModel, Lead: 1, Value: 25 + float64(i%40)}})
 		}
 	}
 	ctx := context.Background()
@@ -304,7 +304,7 @@ func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, day
 	if _, err := queries.Upsert(ctx, ts.db, queries.Predictions, queries.SliceSource(p)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ts.seriesChart(ctx, loc, typ, time.Time{}, time.Time{})
+	c, err := ts.seriesChart(ctx, loc, typ, []string{queries.DefaultModel}, 1, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -378,7 +378,7 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	if !strings.HasPrefix(c.Note, "Monthly means") || c.Actual.Count != 241 { // January 2020 to January 2040
 		t.Errorf("20 years: %q, %d points", c.Note, c.Actual.Count)
 	}
-	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", time.Time{}, time.Time{}); c != nil || err != nil {
+	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", []string{queries.DefaultModel}, 1, time.Time{}, time.Time{}); c != nil || err != nil {
 		t.Errorf("a chart of nothing: %v %v", c, err)
 	}
 	// A pollutant without bands has no band background.

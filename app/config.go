@@ -24,6 +24,9 @@ type Config struct {
 	SimpleProtocol bool
 	// DemoData loads the bundled demo data into empty tables on start (DEMO_DATA, default on).
 	DemoData bool
+	// DefaultModel is the model a comparison shows when its URL names none and the data holds several
+	// (DEFAULT_MODEL, default ses, the demo's own; when the data lacks it, the first model by name).
+	DefaultModel string
 	// QueryTimeout bounds the queries of one request (QUERY_TIMEOUT, default 2s).
 	QueryTimeout time.Duration
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
@@ -85,10 +88,17 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		DirectDatabaseURL: getenv("DIRECT_DATABASE_URL"),
 		IngestToken:       getenv("INGEST_TOKEN"),
 		DemoData:          true,
+		DefaultModel:      "ses",
 		QueryTimeout:      2 * time.Second,
 
 		ExportMaxConns:     defaultExportMaxConns,
 		ExportStallTimeout: defaultExportStallTimeout,
+	}
+	if m := strings.TrimSpace(getenv("DEFAULT_MODEL")); m != "" {
+		if !validModelName(m) {
+			return c, fmt.Errorf("DEFAULT_MODEL: %q is not a model name: use 1 to 64 letters, digits, '.', '_' or '-'", m)
+		}
+		c.DefaultModel = m
 	}
 	if p := getenv("PORT"); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {

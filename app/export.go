@@ -34,6 +34,8 @@ type jsonRow struct {
 	Date       string   `json:"date"`
 	Location   string   `json:"location"`
 	Type       string   `json:"type"`
+	Model      string   `json:"model,omitempty"`
+	Lead       *int     `json:"lead,omitempty"`
 	Value      *float64 `json:"value,omitempty"`
 	Prediction *float64 `json:"prediction,omitempty"`
 }
@@ -65,7 +67,8 @@ func (s *server) exportJSON(t queries.Table) fiber.Handler {
 			if t.ValueColumn == "value" {
 				out.Rows[i].Value = &val
 			} else {
-				out.Rows[i].Prediction = &val
+				lead := r.Lead
+				out.Rows[i].Prediction, out.Rows[i].Model, out.Rows[i].Lead = &val, r.Model, &lead
 			}
 		}
 		return c.JSON(out)
@@ -80,10 +83,18 @@ func (s *server) exportCSV(t queries.Table) fiber.Handler {
 			return err
 		}
 		header := []string{"date", "location", "type", t.ValueColumn}
+		predictions := t.Key == queries.Predictions.Key
+		if predictions {
+			header = []string{"date", "location", "type", "model", "lead", t.ValueColumn}
+		}
 		return s.streamCSV(c, t.Key, header, func(ctx context.Context, db queries.DB, write func([]string) error) error {
 			rec := make([]string, len(header))
 			return queries.EachRow(ctx, db, t, v, func(r queries.Row) error {
-				rec[0], rec[1], rec[2], rec[3] = r.Date.Format(time.DateOnly), r.Location, r.Type, strconv.FormatFloat(r.Value, 'f', -1, 64)
+				rec[0], rec[1], rec[2] = r.Date.Format(time.DateOnly), r.Location, r.Type
+				if predictions {
+					rec[3], rec[4] = r.Model, strconv.Itoa(r.Lead)
+				}
+				rec[len(rec)-1] = strconv.FormatFloat(r.Value, 'f', -1, 64)
 				return write(rec)
 			})
 		})

@@ -46,9 +46,14 @@ func keepBadChoice(opts []option, raw string) []option {
 		return opts
 	}
 	out := make([]option, 0, len(opts)+1)
+	found := false
 	for _, o := range opts {
-		o.Selected = false
+		o.Selected = o.Value == raw
+		found = found || o.Selected
 		out = append(out, o)
+	}
+	if found {
+		return out
 	}
 	return append(out, option{raw, raw, true})
 }
@@ -129,6 +134,11 @@ func (s *server) invalidTable(c *fiber.Ctx, t queries.Table, v queries.View, err
 		return errs[0].err
 	}
 	p := tablePage{Table: t, View: v, viewControls: newViewControls(path, v, locs, types)}
+	if t.Key == queries.Predictions.Key {
+		if models, err := s.listModels(ctx); err == nil {
+			p.setModelFilters(v, models)
+		}
+	}
 	p.Invalid = newFormError(errs)
 	s.keepBadChoices(c, &p.viewControls)
 	p.SelfURL = path
@@ -159,9 +169,21 @@ func (s *server) invalidCompare(c *fiber.Ctx, base, page string, cv queries.Comp
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == p.View.Match})
 	}
+	if models, err := s.listModels(ctx); err == nil {
+		p.setModelControls(p.View, models)
+	}
 	s.keepBadChoices(c, &p.viewControls)
 	if p.Bad("match") {
 		p.Matches = keepBadChoice(p.Matches, rawParam(c, "match"))
+	}
+	if p.Bad("model") {
+		p.ModelOpts = keepBadChoice(p.ModelOpts, rawParam(c, "model"))
+	}
+	if p.Bad("lead") {
+		p.LeadOpts = keepBadChoice(p.LeadOpts, rawParam(c, "lead"))
+	}
+	if p.Bad("ref") {
+		p.RefOpts = keepBadChoice(p.RefOpts, rawParam(c, "ref"))
 	}
 	p.SelfURL = base
 	title := "Compare"

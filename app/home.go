@@ -21,7 +21,10 @@ const (
 // comparison table. It takes every parameter /compare takes, so /?location=Delhi&type=pm10 is a bookmark
 // like any view.
 func (s *server) showHome(c *fiber.Ctx) error {
-	cv, errs := parseCompareAll(c)
+	cv, errs, err := s.parseCompareResolved(c)
+	if err != nil {
+		return err
+	}
 	if len(errs) > 0 {
 		return s.invalidCompare(c, "/", "pages/home", cv, errs, true)
 	}

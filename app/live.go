@@ -159,8 +159,9 @@ type liveAttrs struct {
 	URL string
 	// Tables lists, space-separated, the tables whose changes touch the view.
 	Tables string
-	// Locations and Types are JSON arrays of the view's filters; [] means all.
-	Locations, Types string
+	// Locations and Types are JSON arrays of the view's filters; [] means all. Models lists the models
+	// whose predictions it shows (a comparison's model, ref and vs models; a table's model filter).
+	Locations, Types, Models string
 	// From and To bound its dates (ISO, empty when open).
 	From, To string
 	// Sort and Page decide between refreshing and offering a refresh: a view sorted by date on page 1
@@ -207,11 +208,22 @@ func jsonList(list []string) string {
 }
 
 func (p tablePage) liveAttrs() liveAttrs {
-	return newLiveAttrs(p.SelfURL, p.Table.Key, p.View, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, p.Table.Key, p.View, p.DataVersion)
+	a.Models = jsonList(p.View.Models)
+	return a
 }
 
 func (p comparePage) liveAttrs() liveAttrs {
-	return newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.DataVersion)
+	models := chartModels(p.View)
+	if p.View.Ref != "" {
+		models = append(models, p.View.Ref)
+	}
+	if p.View.Model == "" {
+		models = nil
+	}
+	a.Models = jsonList(models)
+	return a
 }
 
 // String makes the attributes printable in test failures.

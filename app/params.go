@@ -25,7 +25,7 @@ const maxPage = 1_000_000_000
 
 // defaultDesc is the direction a column sorts in when none is asked for: newest first for dates,
 // alphabetical for names, highest first for numbers.
-func defaultDesc(key string) bool { return key != "location" && key != "type" }
+func defaultDesc(key string) bool { return key != "location" && key != "type" && key != "model" }
 
 // parseView reads a view's state from the query string: sort, dir, page, size, location, type, from, to.
 // An empty value means the parameter's default (what a GET form sends for "all"). Anything else that
@@ -123,6 +123,26 @@ func parseViewAll(c *fiber.Ctx, cols sortable) (queries.View, []fieldError) {
 			*p.dst = append(*p.dst, s)
 		}
 	}
+	if t, ok := cols.(queries.Table); ok && t.Key == queries.Predictions.Key {
+		// The predictions' own filters: which models, which lead times (days ahead).
+		for _, m := range multi(q.PeekMulti("model")) {
+			if !validModelName(m) {
+				bad("model", "%q is not a model name; a name is 1 to 64 letters, digits, '.', '_' or '-'", m)
+				continue
+			}
+			v.Models = append(v.Models, m)
+		}
+		for _, l := range multi(q.PeekMulti("lead")) {
+			n, ok := parseLead(l)
+			if !ok {
+				bad("lead", "%q is not a lead time; use a whole number of days from 0 to %d", l, maxLead)
+				continue
+			}
+			if !slices.Contains(v.Leads, n) {
+				v.Leads = append(v.Leads, n)
+			}
+		}
+	}
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
@@ -140,6 +160,12 @@ func parseViewAll(c *fiber.Ctx, cols sortable) (queries.View, []fieldError) {
 		bad("from", "%s is after to (%s); from must be on or before to", v.From.Format(time.DateOnly), v.To.Format(time.DateOnly))
 	}
 	return v, errs
+}
+
+// parseLead reads a lead time: a whole number of days from 0 to maxLead.
+func parseLead(s string) (int, bool) {
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 0 && n <= maxLead
 }
 
 // storable reports whether s could be a stored location or pollutant: valid UTF-8 without control
@@ -170,6 +196,12 @@ func viewQuery(v queries.View) url.Values {
 	}
 	for _, t := range v.Types {
 		q.Add("type", t)
+	}
+	for _, m := range v.Models {
+		q.Add("model", m)
+	}
+	for _, l := range v.Leads {
+		q.Add("lead", strconv.Itoa(l))
 	}
 	if !v.From.IsZero() {
 		q.Set("from", v.From.Format(time.DateOnly))

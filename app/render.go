@@ -33,6 +33,7 @@ func newRenderer(a *assets) (*renderer, error) {
 		"count":     formatCount,
 		"int64":     func(n int) int64 { return int64(n) },
 		"label":     pollutantLabel,
+		"leadName":  leadLabel,
 		"unit":      pollutantUnit,
 		"live":      liveAttrsOf,
 		// optionTags writes a select's options.

@@ -49,6 +49,7 @@ type server struct {
 	versions versionTracker
 	pages    *lru.Cache[string, cachedPage]
 	options  optionsCache
+	models   modelsCache
 
 	// pooler recognises the errors of a pooler configured the wrong way and adapts the pool (pooler.go);
 	// nil in tests that build their own pool.

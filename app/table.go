@@ -26,6 +26,36 @@ type tablePage struct {
 	CountURL  string
 	Describe  string
 	viewControls
+	// ModelOpts and LeadOpts are the predictions' model and lead filters (from the data), MultiModel and
+	// MultiLead set when several are chosen.
+	ModelOpts, LeadOpts   []option
+	MultiModel, MultiLead bool
+}
+
+// setModelFilters fills the predictions' model and lead selects: every model and every lead there is,
+// the chosen ones marked (and kept when the data lacks them).
+func (p *tablePage) setModelFilters(v queries.View, models []queries.ModelLeads) {
+	var names []string
+	var leads []int
+	for _, m := range models {
+		names = append(names, m.Model)
+		for _, l := range m.Leads {
+			if !slices.Contains(leads, l) {
+				leads = append(leads, l)
+			}
+		}
+	}
+	for _, l := range v.Leads {
+		if !slices.Contains(leads, l) {
+			leads = append(leads, l)
+		}
+	}
+	slices.Sort(leads)
+	p.ModelOpts = options(names, v.Models, identity)
+	for _, l := range leads {
+		p.LeadOpts = append(p.LeadOpts, option{strconv.Itoa(l), leadLabel(l), slices.Contains(v.Leads, l)})
+	}
+	p.MultiModel, p.MultiLead = len(v.Models) > 1, len(v.Leads) > 1
 }
 
 // viewControls is what the table and the comparison views share around their rows: the filter form's
@@ -134,6 +164,13 @@ func (s *server) tablePage(c *fiber.Ctx, t queries.Table, v queries.View) (table
 	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{t}, v); err != nil {
 		return tablePage{}, err
 	}
+	if t.Key == queries.Predictions.Key {
+		models, err := s.listModels(ctx)
+		if err != nil {
+			return tablePage{}, err
+		}
+		p.setModelFilters(v, models)
+	}
 	p.SelfURL = viewURL(path, v)
 	title := t.Title
 	if p.Describe != "" {
@@ -205,11 +242,11 @@ func (s *server) showCount(t queries.Table) fiber.Handler {
 // tableColumns builds the headers: each links to the view sorted by it (page 1), and a click on the
 // sorted column flips its direction.
 func tableColumns(path string, t queries.Table, v queries.View, singleType string) []column {
-	labels := map[string]string{"date": "Date", "location": "Location", "type": "Pollutant", "value": "Value", "prediction": "Prediction", "model": "Model", "lead": "Lead"}
+	labels := map[string]string{"date": "Date", "location": "Location", "type": "Pollutant", "model": "Model", "lead": "Lead (days)", "value": "Value", "prediction": "Prediction"}
 	var cols []column
 	for _, key := range t.SortKeys() {
-		col := column{Key: key, Label: labels[key], Numeric: key == t.ValueColumn}
-		if col.Numeric && singleType != "" {
+		col := column{Key: key, Label: labels[key], Numeric: key == t.ValueColumn || key == "lead"}
+		if key == t.ValueColumn && singleType != "" {
 			col.Unit = pollutantUnit(singleType)
 		}
 		w := v

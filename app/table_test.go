@@ -239,7 +239,7 @@ func TestJSONAndCSVMatchTheTable(t *testing.T) {
 		}
 	}
 	_, body = ts.get(t, "/predictions.csv?size=1")
-	if !strings.HasPrefix(body, "date,location,type,prediction\n") || strings.Count(body, "\n") != 41 {
+	if !strings.HasPrefix(body, "date,location,type,model,lead,prediction\n") || strings.Count(body, "\n") != 41 {
 		t.Fatalf("predictions csv: %.80s", body)
 	}
 }

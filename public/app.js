@@ -71,6 +71,10 @@
     if (ch.to && from && ch.to < from) return false;
     if (ch.from && to && ch.from > to) return false;
     if (ch.all) return true;
+    // A prediction write touches the models it names only: a comparison of other models (its model,
+    // reference and vs lines) does not move. A measurement touches every model.
+    if (ch.table !== 'historic' && Array.isArray(ch.models) && ch.models.length &&
+        !overlaps(list(view, 'models'), ch.models)) return false;
     return overlaps(list(view, 'locations'), ch.locations || []) && overlaps(list(view, 'types'), ch.types || []);
   }
 
@@ -322,6 +326,19 @@
     announce.textContent = '';
     window.setTimeout(function () { announce.textContent = text; }, 50);
   }
+
+  // Choosing as the model the one that was the reference drops the reference (a model is not compared
+  // with itself), rather than answering 400.
+  body.addEventListener('htmx:configRequest', function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var params = evt.detail && evt.detail.parameters;
+    if (!elt || elt.id !== 'f-model' || !params) return;
+    var model = params.get ? params.get('model') : params.model;
+    var ref = params.get ? params.get('ref') : params.ref;
+    if (model && ref === model) {
+      if (params.delete) params.delete('ref'); else delete params.ref;
+    }
+  });
 
   body.addEventListener('htmx:afterSwap', function (evt) {
     var target = evt.detail && evt.detail.target;
