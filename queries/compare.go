@@ -386,22 +386,7 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
 		series = append(series, w)
 	}
-	part := func(from string) sq.SelectBuilder {
-		return sq.Select(statColumns...).From(from).Where(series)
-	}
-	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
-		q := part("comparison_days").Where(sq.GtOrEq{"date": from})
-		if toInclusive {
-			return q.Where(sq.LtOrEq{"date": to})
-		}
-		return q.Where(sq.Lt{"date": to})
-	}
-	var union sq.SelectBuilder
-	if cv.From.IsZero() && cv.To.IsZero() {
-		union = part("compare_series")
-	} else {
-		union = summedOver("month", "compare_months", "month", cv.From, cv.To, part, days)
-	}
+	union := seriesSums(series, statColumns, cv.From, cv.To)
 	sums := make([]string, len(statColumns))
 	for i, c := range statColumns {
 		sums[i] = "coalesce(sum(" + c + "), 0)"
@@ -526,22 +511,7 @@ func LeadMAEs(ctx context.Context, db DB, cv CompareView) ([]LeadMAE, error) {
 	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
 		series = append(series, w)
 	}
-	part := func(from string) sq.SelectBuilder {
-		return sq.Select("lead", "n", "sum_abs").From(from).Where(series)
-	}
-	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
-		q := part("comparison_days").Where(sq.GtOrEq{"date": from})
-		if toInclusive {
-			return q.Where(sq.LtOrEq{"date": to})
-		}
-		return q.Where(sq.Lt{"date": to})
-	}
-	var union sq.SelectBuilder
-	if cv.From.IsZero() && cv.To.IsZero() {
-		union = part("compare_series")
-	} else {
-		union = summedOver("month", "compare_months", "month", cv.From, cv.To, part, days)
-	}
+	union := seriesSums(series, []string{"lead", "n", "sum_abs"}, cv.From, cv.To)
 	sql, args, err := psql.Select("lead", "coalesce(sum(n), 0)::bigint", "coalesce(sum(sum_abs), 0)").
 		FromSelect(union, "s").GroupBy("lead").OrderBy("lead").ToSql()
 	if err != nil {
@@ -722,4 +692,24 @@ func LatestForecast(ctx context.Context, db DB, location, typ, model string) (ru
 		return nil
 	})
 	return run, len(run.Points) > 0, err
+}
+
+// seriesSums selects cols of the sums kept on write for the series that where picks, over [from, to]:
+// one row per series from compare_series when the view has no dates, else the whole months from
+// compare_months and the partial months at the ends from the comparison's days.
+func seriesSums(where sq.Sqlizer, cols []string, from, to time.Time) sq.SelectBuilder {
+	part := func(table string) sq.SelectBuilder {
+		return sq.Select(cols...).From(table).Where(where)
+	}
+	days := func(from, to time.Time, toInclusive bool) sq.SelectBuilder {
+		q := part("comparison_days").Where(sq.GtOrEq{"date": from})
+		if toInclusive {
+			return q.Where(sq.LtOrEq{"date": to})
+		}
+		return q.Where(sq.Lt{"date": to})
+	}
+	if from.IsZero() && to.IsZero() {
+		return part("compare_series")
+	}
+	return summedOver("month", "compare_months", "month", from, to, part, days)
 }
