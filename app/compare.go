@@ -254,8 +254,9 @@ func resolveModels(cv *queries.CompareView, models []queries.ModelLeads, default
 	case cv.Model == "" && len(names) > 0:
 		cv.Model = names[0]
 	case cv.Model == "":
-		// No predictions at all: the view is empty whichever model it names.
-		cv.Model = defaultModel
+		// No predictions at all: the comparison holds the measurements under the default model at the
+		// default lead (queries.ListModels), so match=all and missing_prediction still list them.
+		cv.Model = queries.DefaultModel
 	case !known(cv.Model) && len(names) > 0:
 		unknown("model", cv.Model)
 	}
