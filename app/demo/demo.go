@@ -57,10 +57,14 @@ type Result struct {
 // Load upserts the demo measurements and their predictions of DefaultModels in one transaction. Rows
 // already there with the same values are left alone, so loading twice changes nothing; other data is
 // never touched. The predictions are computed series by series while they stream into the database.
-func Load(ctx context.Context, db queries.DB) (Result, error) { return LoadModels(ctx, db, DefaultModels()) }
+func Load(ctx context.Context, db queries.DB) (Result, error) {
+	return LoadModels(ctx, db, DefaultModels())
+}
 
 // LoadAll is Load with the predictions of AllModels.
-func LoadAll(ctx context.Context, db queries.DB) (Result, error) { return LoadModels(ctx, db, AllModels()) }
+func LoadAll(ctx context.Context, db queries.DB) (Result, error) {
+	return LoadModels(ctx, db, AllModels())
+}
 
 // LoadModels is Load with the predictions of models (copies of forecast.Models, with their leads).
 func LoadModels(ctx context.Context, db queries.DB, models []forecast.Model) (Result, error) {
