@@ -3,7 +3,6 @@ package queries
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -11,6 +10,8 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/aqdash/aqdash/app/verify"
 )
 
 // Match says which days a comparison lists.
@@ -274,6 +275,23 @@ type Metrics struct {
 	RefMAE      *float64 `json:"ref_mae"`
 	RefModelMAE *float64 `json:"ref_model_mae"`
 	RefN        int64    `json:"ref_n"`
+	// R is Pearson's correlation of predictions with measurements over the N days; NMB and NME are the
+	// normalised mean bias and error in %: 100 × Σ(P−O) / ΣO and 100 × Σ|P−O| / ΣO over them.
+	R   *float64 `json:"r"`
+	NMB *float64 `json:"nmb"`
+	NME *float64 `json:"nme"`
+	// ActualN counts the measured days (with or without a prediction), WHODays those of them above the
+	// pollutant's WHO 2021 24-hour guideline (0 for a pollutant without one).
+	ActualN int64 `json:"actual_n"`
+	WHODays int64 `json:"who_days"`
+	// SumAPaired and SumPPaired sum the measurements and predictions of the N days, SumAA, SumPP and
+	// SumAP their squares and products: the inputs of R, NMB and NME.
+	SumAPaired, SumPPaired float64 `json:"-"`
+	SumAA, SumPP, SumAP    float64 `json:"-"`
+	// BandPairs counts the days with both sides banded by measured level (first index) and predicted
+	// level (second), one matrix per AQI scale (key: BandScales' "naqi", "us_epa"); every threshold's
+	// contingency table comes from it (app/verify.At).
+	BandPairs map[string]*[verify.Levels][verify.Levels]int64 `json:"-"`
 }
 
 // CompareSummary is what a comparison needs besides its page of rows: how many rows it has across all
@@ -284,16 +302,37 @@ type CompareSummary struct {
 }
 
 // statColumns are the sufficient statistics of the metrics, the columns of compare_series, compare_months
-// and the comparison_days view (migration 004 says what each counts or sums). Every metric is a ratio of their
-// sums, so the metrics of any set of days are the sums over its whole months and its single days.
-var statColumns = []string{
+// and the comparison_days view (migrations 004 and 009 say what each counts or sums). Every metric is a
+// ratio of their sums, so the metrics of any set of days are the sums over its whole months and its
+// single days. The band-pair counts of every scale (bandPairColumns) follow them.
+var statColumns = append([]string{
 	"days", "actual_n", "predicted_n", "n", "sum_abs", "sum_sq", "sum_err", "mape_n", "sum_pct",
 	"skill_n", "skill_abs", "persist_abs",
 	"band_n", "band_agree", "poor_actual", "hits", "poor_predicted", "false_alarms",
-}
+	"sum_a_paired", "sum_p_paired", "sum_aa", "sum_pp", "sum_ap", "who_days",
+}, bandPairColumns()...)
 
 // statSums' float columns; the others are counts.
-var statFloats = []string{"sum_abs", "sum_sq", "sum_err", "sum_pct", "skill_abs", "persist_abs"}
+var statFloats = []string{"sum_abs", "sum_sq", "sum_err", "sum_pct", "skill_abs", "persist_abs",
+	"sum_a_paired", "sum_p_paired", "sum_aa", "sum_pp", "sum_ap"}
+
+// BandScales are the AQI scales whose band-pair counts the sums keep (migration 009): the keys of
+// Metrics.BandPairs, the prefixes of the columns naqi_<a><p> and us_epa_<a><p>.
+var BandScales = []string{"naqi", "us_epa"}
+
+// bandPairColumns names the band-pair counts of every scale, scale by scale, measured level by
+// measured level, predicted level by predicted level: naqi_00, naqi_01, …, us_epa_55.
+func bandPairColumns() []string {
+	var out []string
+	for _, s := range BandScales {
+		for a := range verify.Levels {
+			for p := range verify.Levels {
+				out = append(out, fmt.Sprintf("%s_%d%d", s, a, p))
+			}
+		}
+	}
+	return out
+}
 
 // statSums holds statColumns summed, in their order.
 type statSums struct {
@@ -306,6 +345,39 @@ type statSums struct {
 	BandN, BandAgree             int64
 	PoorActual, Hits             int64
 	PoorPredicted, FalseAlarms   int64
+	SumAPaired, SumPPaired       float64
+	SumAA, SumPP, SumAP          float64
+	WHODays                      int64
+	// Pairs are the band-pair counts, one matrix per BandScales entry, in its order.
+	Pairs [2]verify.Matrix
+}
+
+// targets are the scan destinations of statColumns, in their order.
+func (t *statSums) targets() []any {
+	out := []any{&t.Days, &t.ActualN, &t.PredictedN, &t.N, &t.SumAbs, &t.SumSq, &t.SumErr,
+		&t.MAPEN, &t.SumPct, &t.SkillN, &t.SkillAbs, &t.PersistAbs,
+		&t.BandN, &t.BandAgree, &t.PoorActual, &t.Hits, &t.PoorPredicted, &t.FalseAlarms,
+		&t.SumAPaired, &t.SumPPaired, &t.SumAA, &t.SumPP, &t.SumAP, &t.WHODays}
+	for s := range t.Pairs {
+		for a := range verify.Levels {
+			for p := range verify.Levels {
+				out = append(out, &t.Pairs[s][a][p])
+			}
+		}
+	}
+	return out
+}
+
+// summedStats are statColumns as sums over a union of rows, NULL sums as 0, counts as bigint.
+func summedStats() []string {
+	sums := make([]string, len(statColumns))
+	for i, c := range statColumns {
+		sums[i] = "coalesce(sum(" + c + "), 0)"
+		if !slices.Contains(statFloats, c) {
+			sums[i] += "::bigint"
+		}
+	}
+	return sums
 }
 
 // periodStart is the first day of the week (Monday) or calendar month ("week" or "month") that holds t.
@@ -387,14 +459,7 @@ func CompareSummaryQuery(cv CompareView) (sq.SelectBuilder, error) {
 		series = append(series, w)
 	}
 	union := seriesSums(series, statColumns, cv.From, cv.To)
-	sums := make([]string, len(statColumns))
-	for i, c := range statColumns {
-		sums[i] = "coalesce(sum(" + c + "), 0)"
-		if !slices.Contains(statFloats, c) {
-			sums[i] += "::bigint"
-		}
-	}
-	return psql.Select(sums...).FromSelect(union, "s"), nil
+	return psql.Select(summedStats()...).FromSelect(union, "s"), nil
 }
 
 // Summarize counts a comparison's rows across all pages and measures the predictions of those with both
@@ -410,9 +475,7 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 		return s, err
 	}
 	var t statSums
-	err = db.QueryRow(ctx, sql, args...).Scan(&t.Days, &t.ActualN, &t.PredictedN, &t.N, &t.SumAbs, &t.SumSq, &t.SumErr,
-		&t.MAPEN, &t.SumPct, &t.SkillN, &t.SkillAbs, &t.PersistAbs,
-		&t.BandN, &t.BandAgree, &t.PoorActual, &t.Hits, &t.PoorPredicted, &t.FalseAlarms)
+	err = db.QueryRow(ctx, sql, args...).Scan(t.targets()...)
 	if err != nil {
 		return s, err
 	}
@@ -535,6 +598,13 @@ func LeadMAEs(ctx context.Context, db DB, cv CompareView) ([]LeadMAE, error) {
 	})
 }
 
+// verifySums are the sums of the continuous scores, as app/verify takes them.
+func (t statSums) verifySums() verify.Sums {
+	return verify.Sums{N: t.N, SumAbs: t.SumAbs, SumSq: t.SumSq, SumErr: t.SumErr,
+		SumA: t.SumAPaired, SumP: t.SumPPaired, SumAA: t.SumAA, SumPP: t.SumPP, SumAP: t.SumAP,
+		MAPEN: t.MAPEN, SumPct: t.SumPct, SkillN: t.SkillN, SkillAbs: t.SkillAbs, PersistAbs: t.PersistAbs}
+}
+
 // metrics computes the metrics from the sums; every ratio is nil when its denominator is 0.
 func (t statSums) metrics() Metrics {
 	ratio := func(num float64, den int64) *float64 {
@@ -545,21 +615,23 @@ func (t statSums) metrics() Metrics {
 		return &r
 	}
 	pct := func(part, whole int64) *float64 { return ratio(100*float64(part), whole) }
+	vs := t.verifySums()
 	m := Metrics{
-		N: t.N, MAE: ratio(t.SumAbs, t.N), Bias: ratio(t.SumErr, t.N),
-		MAPEN: t.MAPEN, MAPE: ratio(t.SumPct, t.MAPEN),
+		N: t.N, MAE: vs.MAE(), RMSE: vs.RMSE(), Bias: vs.Bias(),
+		MAPEN: t.MAPEN, MAPE: vs.MAPE(),
 		SkillN: t.SkillN, SkillMAE: ratio(t.SkillAbs, t.SkillN), PersistenceMAE: ratio(t.PersistAbs, t.SkillN),
+		Skill: vs.SkillPersistence(),
 		BandN: t.BandN, BandAgreement: pct(t.BandAgree, t.BandN),
 		PoorActual: t.PoorActual, Hits: t.Hits, HitRate: pct(t.Hits, t.PoorActual),
 		PoorPredicted: t.PoorPredicted, FalseAlarms: t.FalseAlarms, FalseAlarmRate: pct(t.FalseAlarms, t.PoorPredicted),
+		R: vs.R(), NMB: vs.NMB(), NME: vs.NME(),
+		ActualN: t.ActualN, WHODays: t.WHODays,
+		SumAPaired: t.SumAPaired, SumPPaired: t.SumPPaired, SumAA: t.SumAA, SumPP: t.SumPP, SumAP: t.SumAP,
+		BandPairs: map[string]*[verify.Levels][verify.Levels]int64{},
 	}
-	if ms := ratio(t.SumSq, t.N); ms != nil {
-		r := math.Sqrt(*ms)
-		m.RMSE = &r
-	}
-	if m.SkillMAE != nil && *m.PersistenceMAE != 0 {
-		k := 1 - *m.SkillMAE / *m.PersistenceMAE
-		m.Skill = &k
+	for i, s := range BandScales {
+		pairs := [verify.Levels][verify.Levels]int64(t.Pairs[i])
+		m.BandPairs[s] = &pairs
 	}
 	return m
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -105,6 +106,25 @@ func testBand(typ string, v float64) int {
 	return 5
 }
 
+// testBandEPA is the test's own US EPA (2024) band table, from the contract: the level of v, or -1.
+func testBandEPA(typ string, v float64) int {
+	var below []float64
+	switch typ {
+	case "pm25":
+		below = []float64{9.1, 35.5, 55.5, 125.5, 225.5}
+	case "pm10":
+		below = []float64{55, 155, 255, 355, 425}
+	default:
+		return -1
+	}
+	for i, b := range below {
+		if v < b {
+			return i
+		}
+	}
+	return 5
+}
+
 // expected works out the rows of a view by itself: every key either side has, kept by the filters and
 // the match, in date order.
 func (d cmpData) expected(cv queries.CompareView) []queries.CompareRow {
@@ -166,11 +186,23 @@ func (d cmpData) metrics(cv queries.CompareView) queries.Metrics {
 	var m queries.Metrics
 	var sumAbs, sumSq, sum, sumPct, skillModel, skillPersist float64
 	var agree int64
+	var sumA, sumP float64
+	m.BandPairs = map[string]*[6][6]int64{"naqi": {}, "us_epa": {}}
+	var pairs [][2]float64
 	for _, r := range d.expected(cv) {
 		if r.Actual == nil || r.Predicted == nil {
 			continue
 		}
 		a, p := *r.Actual, *r.Predicted
+		pairs = append(pairs, [2]float64{a, p})
+		sumA += a
+		sumP += p
+		if ua, up := testBandEPA(r.Type, a), testBandEPA(r.Type, p); ua >= 0 {
+			m.BandPairs["us_epa"][ua][up]++
+		}
+		if na, np := testBand(r.Type, a), testBand(r.Type, p); na >= 0 {
+			m.BandPairs["naqi"][na][np]++
+		}
 		m.N++
 		sumAbs += math.Abs(p - a)
 		sumSq += (p - a) * (p - a)
@@ -209,6 +241,20 @@ func (d cmpData) metrics(cv queries.CompareView) queries.Metrics {
 	f := func(x float64) *float64 { return &x }
 	if m.N > 0 {
 		m.MAE, m.RMSE, m.Bias = f(sumAbs/float64(m.N)), f(math.Sqrt(sumSq/float64(m.N))), f(sum/float64(m.N))
+		if sumA != 0 {
+			m.NMB, m.NME = f(100*sum/sumA), f(100*sumAbs/sumA)
+		}
+		// Pearson's r in two passes: the means, then the deviations.
+		ma, mp := sumA/float64(m.N), sumP/float64(m.N)
+		var cov, va, vp float64
+		for _, pr := range pairs {
+			cov += (pr[0] - ma) * (pr[1] - mp)
+			va += (pr[0] - ma) * (pr[0] - ma)
+			vp += (pr[1] - mp) * (pr[1] - mp)
+		}
+		if m.N >= 2 && va > 0 && vp > 0 {
+			m.R = f(cov / math.Sqrt(va*vp))
+		}
 	}
 	if m.MAPEN > 0 {
 		m.MAPE = f(sumPct / float64(m.MAPEN))
@@ -255,6 +301,26 @@ func checkMetrics(t *testing.T, name string, got, want queries.Metrics) {
 		{"mae", got.MAE, want.MAE}, {"rmse", got.RMSE, want.RMSE}, {"bias", got.Bias, want.Bias}, {"mape", got.MAPE, want.MAPE},
 		{"skill", got.Skill, want.Skill}, {"skill_mae", got.SkillMAE, want.SkillMAE}, {"persistence_mae", got.PersistenceMAE, want.PersistenceMAE},
 		{"band_agreement", got.BandAgreement, want.BandAgreement}, {"hit_rate", got.HitRate, want.HitRate}, {"false_alarm_rate", got.FalseAlarmRate, want.FalseAlarmRate},
+	}
+	// r from sums loses a few digits to cancellation.
+	if (got.R == nil) != (want.R == nil) || got.R != nil && math.Abs(*got.R-*want.R) > 1e-7 {
+		t.Errorf("%s: r = %s, want %s", name, fmtOpt(got.R), fmtOpt(want.R))
+	}
+	floats = append(floats, []struct {
+		n        string
+		got, wnt *float64
+	}{{"nmb", got.NMB, want.NMB}, {"nme", got.NME, want.NME}}...)
+	for _, scale := range []string{"naqi", "us_epa"} {
+		var g, w [6][6]int64
+		if p := got.BandPairs[scale]; p != nil {
+			g = *p
+		}
+		if p := want.BandPairs[scale]; p != nil {
+			w = *p
+		}
+		if g != w {
+			t.Errorf("%s: %s band pairs = %v, want %v", name, scale, g, w)
+		}
 	}
 	for _, f := range floats {
 		if !sameFloat(f.got, f.wnt) {
@@ -352,7 +418,13 @@ func TestCompareMetricsNeverDivideByZero(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s != (queries.CompareSummary{}) {
+	for scale, pairs := range s.BandPairs {
+		if *pairs != ([6][6]int64{}) {
+			t.Errorf("empty: %s band pairs %v", scale, *pairs)
+		}
+	}
+	s.BandPairs = nil
+	if !reflect.DeepEqual(s, queries.CompareSummary{}) {
 		t.Errorf("empty: %+v", s)
 	}
 }
