@@ -51,6 +51,10 @@ type comparePage struct {
 	// measurement; ForecastFor then names what there is none of).
 	Forecast    *forecastView
 	ForecastFor string
+	// ThresholdOpts are the threshold select's choices (banded views); Confusion the band confusion
+	// matrix of the view's one banded pollutant (nil otherwise).
+	ThresholdOpts []option
+	Confusion     *confusionView
 }
 
 // leadMAEView is one lead of the "by lead" strip.
@@ -203,6 +207,11 @@ func parseCompareAll(c *fiber.Ctx) (queries.CompareView, []fieldError) {
 			errs = append(errs, fieldError{"match", badParam("match", "%q is not a kind of match; use one of %s", m, strings.Join(names, ", "))})
 		}
 	}
+	level, ferr := parseThreshold(c, viewScale(c))
+	if ferr != nil {
+		errs = append(errs, *ferr)
+	}
+	cv.Threshold = level
 	return cv, errs
 }
 
@@ -224,6 +233,9 @@ func compareQuery(cv queries.CompareView) url.Values {
 	}
 	for _, m := range cv.Vs {
 		q.Add("vs", m)
+	}
+	if scale := defaultScale(); !isDefaultThreshold(scale, cv.Threshold) {
+		q.Set("threshold", thresholdKey(scale, cv.Threshold))
 	}
 	return q
 }
@@ -368,6 +380,11 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	p.SelfURL = compareURL(base, cv)
 	p.Legends = legendsFor(v.Types)
 	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType)
+	scale := defaultScale()
+	p.ThresholdOpts = thresholdOptions(scale, cv.Threshold)
+	if p.SingleType != "" && cv.Match != queries.MatchMissingActual && cv.Match != queries.MatchMissingPrediction {
+		p.Confusion = newConfusionView(p.SingleType, scale, sum.Metrics.BandPairs[scale.Key])
+	}
 	for _, r := range rows {
 		p.Rows = append(p.Rows, newCompareRowView(r, p.SingleType == ""))
 	}
@@ -672,6 +689,10 @@ type metricsView struct {
 	Ref                     string
 	SkillRef, RefMAE, RefN  string
 	RefModelMAE, RefVerdict string
+	// R, NMB and NME are Pearson's r and the normalised mean bias and error (%).
+	R, NMB, NME string
+	// Threshold is the threshold scores of the banded days; nil without any.
+	Threshold *thresholdView
 }
 
 // newMetricsView formats the metrics of a comparison.
@@ -698,6 +719,17 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 	if mv.Bias == "" {
 		mv.Bias = "—"
 	}
+	mv.R = score(m.R)
+	mv.NMB, mv.NME = dash(m.NMB, " %"), dash(m.NME, " %")
+	if m.NMB != nil && *m.NMB < 0 {
+		mv.NMB = "−" + formatNumber(-*m.NMB) + " %"
+	}
+	scale := defaultScale()
+	level := cv.Threshold
+	if level == 0 {
+		level, _ = scale.Threshold(scale.DefaultThreshold())
+	}
+	mv.Threshold = newThresholdView(contingencyOf(m, scale, level), scale, level)
 	if m.Skill != nil {
 		// A true minus, as the errors and the bias have: "−0.034".
 		mv.Skill = strings.Replace(strconv.FormatFloat(*m.Skill, 'f', 3, 64), "-", "−", 1)

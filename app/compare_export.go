@@ -36,11 +36,34 @@ type metricsJSON struct {
 	RefMAE      json.RawMessage `json:"ref_mae,omitempty"`
 	RefModelMAE json.RawMessage `json:"ref_model_mae,omitempty"`
 	RefN        json.RawMessage `json:"ref_n,omitempty"`
+	// The threshold scores at threshold= (the default: the scale's; Poor on NAQI), over the banded
+	// days: these hide Metrics' hits and false_alarms (which count at Poor); all null without a banded
+	// day. hit_rate and false_alarm_rate stay, in %, at Poor: deprecated (use pod and far).
+	Threshold        string   `json:"threshold"`
+	Hits             *int64   `json:"hits"`
+	Misses           *int64   `json:"misses"`
+	FalseAlarms      *int64   `json:"false_alarms"`
+	CorrectNegatives *int64   `json:"correct_negatives"`
+	POD              *float64 `json:"pod"`
+	FAR              *float64 `json:"far"`
+	POFD             *float64 `json:"pofd"`
+	CSI              *float64 `json:"csi"`
+	FreqBias         *float64 `json:"freq_bias"`
+	HSS              *float64 `json:"hss"`
 }
 
 // newMetricsJSON is the metrics of cv in JSON.
 func newMetricsJSON(m queries.Metrics, cv queries.CompareView) metricsJSON {
 	out := metricsJSON{Metrics: m}
+	scale := defaultScale()
+	level := cv.Threshold
+	if level == 0 {
+		level, _ = scale.Threshold(scale.DefaultThreshold())
+	}
+	t := newThresholdJSON(contingencyOf(m, scale, level))
+	out.Threshold = thresholdKey(scale, level)
+	out.Hits, out.Misses, out.FalseAlarms, out.CorrectNegatives = t.Hits, t.Misses, t.FalseAlarms, t.CorrectNegatives
+	out.POD, out.FAR, out.POFD, out.CSI, out.FreqBias, out.HSS = t.POD, t.FAR, t.POFD, t.CSI, t.FreqBias, t.HSS
 	if cv.Ref != "" {
 		out.SkillRef, _ = json.Marshal(m.SkillRef)
 		out.RefMAE, _ = json.Marshal(m.RefMAE)

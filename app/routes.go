@@ -45,6 +45,9 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/compare", s.liveView, s.showCompare)
 	app.Get("/compare.json", s.exportCompareJSON)
 	app.Get("/compare.csv", s.exportCompareCSV)
+	app.Get("/accuracy", s.liveView, s.showAccuracy)
+	app.Get("/accuracy.json", s.exportAccuracyJSON)
+	app.Get("/accuracy.csv", s.exportAccuracyCSV)
 	app.Get("/locations", s.showLocations)
 	app.Get("/healthz", s.healthz)
 	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events

@@ -159,6 +159,9 @@ func (g AccuracyGroup) Value(key string) *float64 {
 type AccuracyPage struct {
 	Groups []AccuracyGroup
 	Total  int64
+	// BandPairs sums the band pairs of every group (all pages) of the view's scale: the view's
+	// confusion matrix.
+	BandPairs verify.Matrix
 }
 
 // byExpr is the SQL of a by over rows with model, lead, location, type and month columns (prefix
@@ -365,6 +368,13 @@ func Accuracy(ctx context.Context, db DB, av AccuracyView) (AccuracyPage, error)
 	if av.Ref != "" {
 		if err := accuracyRef(ctx, db, av, groups); err != nil {
 			return page, err
+		}
+	}
+	for _, g := range groups {
+		for a := range verify.Levels {
+			for p := range verify.Levels {
+				page.BandPairs[a][p] += g.BandPairs[av.Scale][a][p]
+			}
 		}
 	}
 	sortGroups(groups, av)

@@ -49,6 +49,9 @@ type CompareView struct {
 	Ref string
 	// Vs are the other models a chart draws beside Model (the handler reads their SeriesBuckets).
 	Vs []string
+	// Threshold is the AQI level (1–5) of the threshold scores the page computes from
+	// Metrics.BandPairs; 0 is the scale's default. The queries here do not read it.
+	Threshold int
 }
 
 // modelLead is the model and lead the view compares.
@@ -257,13 +260,16 @@ type Metrics struct {
 	// predicted band equals the measured band.
 	BandN         int64    `json:"band_n"`
 	BandAgreement *float64 `json:"band_agreement"`
-	// PoorActual counts the banded rows measured Poor or worse, Hits those of them also predicted Poor or
-	// worse; HitRate is 100 × Hits / PoorActual.
+	// PoorActual counts the banded rows measured Poor or worse (NAQI), Hits those of them also predicted
+	// Poor or worse; HitRate is 100 × Hits / PoorActual. Deprecated: the threshold scores of any
+	// threshold come from BandPairs (app/verify); /compare.json keeps hit_rate and false_alarm_rate
+	// (in %, at Poor) and gives hits and false_alarms at its threshold= instead.
 	PoorActual int64    `json:"poor_actual"`
 	Hits       int64    `json:"hits"`
 	HitRate    *float64 `json:"hit_rate"`
 	// PoorPredicted counts the banded rows predicted Poor or worse, FalseAlarms those of them measured
-	// better than Poor; FalseAlarmRate is 100 × FalseAlarms / PoorPredicted.
+	// better than Poor; FalseAlarmRate is 100 × FalseAlarms / PoorPredicted: the false alarm *ratio*
+	// b/(a+b) at Poor, under its old JSON name. Deprecated as HitRate.
 	PoorPredicted  int64    `json:"poor_predicted"`
 	FalseAlarms    int64    `json:"false_alarms"`
 	FalseAlarmRate *float64 `json:"false_alarm_rate"`
