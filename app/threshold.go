@@ -52,14 +52,7 @@ func isDefaultThreshold(scale *aqi.Scale, level int) bool {
 }
 
 // bandName is the display name of a level on scale ("Very poor").
-func bandName(scale *aqi.Scale, level int) string {
-	for _, t := range aqi.BandedTypes {
-		if bands := scale.Bands(t); level < len(bands) {
-			return bands[level].Name
-		}
-	}
-	return scale.BandKeys()[level]
-}
+func bandName(scale *aqi.Scale, level int) string { return scale.BandName(level) }
 
 // thresholdOptions are the choices of the threshold select.
 func thresholdOptions(scale *aqi.Scale, level int) []option {
@@ -182,10 +175,10 @@ func newConfusionView(typ string, scale *aqi.Scale, pairs *[verify.Levels][verif
 	cols := make([]int64, verify.Levels)
 	for _, b := range bands {
 		cv.Bands = append(cv.Bands, b.Name)
-		cv.Classes = append(cv.Classes, bandClass(b.Level))
+		cv.Classes = append(cv.Classes, b.Class)
 	}
 	for a := range verify.Levels {
-		row := confusionRow{Band: bands[a].Name, Class: bandClass(a)}
+		row := confusionRow{Band: bands[a].Name, Class: bands[a].Class}
 		var total int64
 		for p := range verify.Levels {
 			n := mx[a][p]
