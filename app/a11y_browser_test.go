@@ -419,7 +419,7 @@ func (b *browser) runAxe(t *testing.T) []axeViolation {
 func TestBrowserAxe(t *testing.T) {
 	base := placeServer(t)
 	b := newBrowser(t)
-	pages := []string{"/", "/compare?location=Hyderabad&type=pm25", "/historic", "/predictions", "/locations", "/no/such/page",
+	pages := []string{"/", "/compare?location=Hyderabad&type=pm25", "/accuracy?type=pm25", "/historic", "/predictions", "/locations", "/no/such/page",
 		"/historic?location=Delhi&from=2019-01-10&to=2019-01-01"}
 	b.expectStatus(404, "/no/such/page")
 	b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")

@@ -522,6 +522,8 @@ func TestBrowserEveryPage(t *testing.T) {
 			check: allOf(emptySays("No days for Delhi · PM10 · from 1 Jan 2030."), noChart)},
 		{path: "/compare", title: "Compare · aqdash"},
 		{path: "/compare?location=Hyderabad&type=pm25&match=all&sort=abs_error", title: "Compare · Hyderabad · PM2.5 · aqdash", check: unitsInHeaders},
+		{path: "/accuracy?type=pm25", title: "Accuracy by location · PM2.5 · aqdash", check: unitsInHeaders},
+		{path: "/accuracy?by=season&by=lead&location=Delhi&type=pm10", title: "Accuracy by season and lead · Delhi · PM10 · aqdash"},
 		{path: "/historic", title: "Measurements · aqdash"},
 		{path: "/historic?location=Thiruvananthapuram&type=pm10", title: "Measurements · Thiruvananthapuram · PM10 · aqdash", check: unitsInHeaders},
 		{path: "/historic?location=Delhi&type=no2&from=2030-01-01&to=2030-01-31", title: "Measurements · Delhi · NO2 · between 1 Jan 2030 and 31 Jan 2030 · aqdash",
@@ -532,6 +534,7 @@ func TestBrowserEveryPage(t *testing.T) {
 		{path: "/no/such/page", status: 404, title: "Not found · aqdash"},
 		{path: "/historic?from=2020-02-30", status: 400, title: "Bad request · Measurements · aqdash"},
 		{path: "/compare?match=sometimes", status: 400, title: "Bad request · Compare · aqdash"},
+		{path: "/accuracy?by=planet", status: 400, title: "Bad request · Accuracy · aqdash"},
 	}
 	for _, p := range pages {
 		if p.status != 0 {
