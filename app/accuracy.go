@@ -311,7 +311,7 @@ func (s *server) showAccuracy(c *fiber.Ctx) error {
 	if len(errs) > 0 {
 		return s.invalidAccuracy(c, av, ap, scale, errs)
 	}
-	if ap.typeDefaulted && !wantsFragment(c) && c.Get("HX-Request") != "true" {
+	if ap.typeDefaulted && !wantsFragment(c) {
 		// The URL says which pollutant the figures are of: a plain load of the default view goes to
 		// its canonical URL (an htmx swap pushes it instead).
 		return c.Redirect(accuracyURL("/accuracy", av, scale), fiber.StatusFound)

@@ -59,7 +59,7 @@ var diffViews = []string{
 	"/compare?location=Patna&type=pm10&from=&to=&match=&sort=&dir=",
 	"/compare?type=no2&match=missing_actual&sort=location",
 	"/compare?location=Patna&type=pm10&threshold=moderate",
-	"/accuracy",
+
 	"/accuracy?type=pm25",
 	"/accuracy?by=type&sort=mae",
 	"/accuracy?by=location&by=month&type=pm10&sort=far&threshold=moderate&page=2&size=5",
