@@ -138,7 +138,7 @@ func TestCompareTableBandsSortingAndMetrics(t *testing.T) {
 	if n != 55 { // 60 days, 3 without a measurement, 2 without a prediction
 		t.Errorf("%d rows with an |error|, want 55", n)
 	}
-	for _, want := range []string{"MAPE", "Skill vs persistence", "Hit rate", "False alarms", "n = 54"} { // the zero measurement is outside MAPE
+	for _, want := range []string{"MAPE", "Skill vs persistence", "POD", "False alarm ratio", "HSS", "n = 54"} { // the zero measurement is outside MAPE
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics strip lacks %q", want)
 		}
@@ -206,7 +206,8 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if r := out.Rows[10]; r["actual"] != nil || r["predicted"] == nil || r["error"] != nil {
 		t.Errorf("missing measurement row: %v", r)
 	}
-	for _, k := range []string{"n", "mae", "rmse", "bias", "mape", "mape_n", "skill_persistence", "skill_n", "band_agreement", "hit_rate", "false_alarm_rate"} {
+	for _, k := range []string{"n", "mae", "rmse", "bias", "mape", "mape_n", "skill_persistence", "skill_n", "band_agreement", "hit_rate", "false_alarm_rate",
+		"r", "nmb", "nme", "threshold", "hits", "misses", "false_alarms", "correct_negatives", "pod", "far", "pofd", "csi", "freq_bias", "hss"} {
 		if _, ok := out.Metrics[k]; !ok {
 			t.Errorf("metrics lack %s", k)
 		}
