@@ -56,6 +56,9 @@ var benchPages = []struct{ name, url string }{
 	{"compare_series", "/compare?location=Synthetic+0002&type=pm25"},
 	{"compare_everything_abs_error", "/compare?sort=abs_error&dir=desc"},
 	{"dashboard", "/?location=Synthetic+0002&type=pm10"},
+	{"accuracy_by_location", "/accuracy?by=location&type=pm25"},
+	{"accuracy_by_location_model", "/accuracy?by=location&by=model&type=pm25"},
+	{"accuracy_series_by_month", "/accuracy?by=month&location=Synthetic+0002&type=pm25"},
 }
 
 // BenchmarkRequests serves each page whole, and as the htmx fragment, through the app's handler.
@@ -109,6 +112,14 @@ func BenchmarkRender(b *testing.B) {
 				b.Fatal(perr)
 			}
 			data, err = s.tablePage(c, queries.Historic, v)
+		case "accuracy_by_location", "accuracy_by_location_model", "accuracy_series_by_month":
+			page, fragment = "pages/accuracy", "partials/accuracy"
+			scale := viewScale(c)
+			av, ap, errs, perr := s.parseAccuracyResolved(c, scale)
+			if perr != nil || len(errs) > 0 {
+				b.Fatal(perr, errs)
+			}
+			data, err = s.accuracyPage(c, av, ap, scale)
 		default:
 			cv, perr := s.parseCompare(c)
 			if perr != nil {
