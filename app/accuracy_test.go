@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"math"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -116,6 +118,29 @@ func TestAccuracyDefaults(t *testing.T) {
 	// The confusion matrix of the one pollutant: its cells sum to the banded days.
 	if !strings.Contains(page, `id="confusion-total"`) {
 		t.Errorf("no confusion matrix for PM2.5")
+	}
+	// On /compare too, for one model: its total is the metrics' band_n, and so is the sum of its cells.
+	_, cpage := ts.get(t, "/compare?location=Hyderabad&type=pm25&model=ses&lead=1")
+	_, cjson := ts.get(t, "/compare.json?location=Hyderabad&type=pm25&model=ses&lead=1")
+	var cm struct {
+		Metrics map[string]any `json:"metrics"`
+	}
+	if err := json.Unmarshal([]byte(cjson), &cm); err != nil {
+		t.Fatal(err)
+	}
+	total := regexp.MustCompile(`id="confusion-total">([0-9,]+)<`).FindStringSubmatch(cpage)
+	if total == nil || total[1] != jsonNum(cm.Metrics["band_n"].(float64)) {
+		t.Fatalf("compare's confusion total %v, band_n %v", total, cm.Metrics["band_n"])
+	}
+	section := cpage[strings.Index(cpage, `class="confusion"`):]
+	section = section[:strings.Index(section, "</tbody>")]
+	sum := 0
+	for _, m := range regexp.MustCompile(`<td class="num(?: diagonal)?(?: zero)?">(?:<strong>)?([0-9,]+)`).FindAllStringSubmatch(section, -1) {
+		n, _ := strconv.Atoi(strings.ReplaceAll(m[1], ",", ""))
+		sum += n
+	}
+	if strconv.Itoa(sum) != total[1] || sum == 0 {
+		t.Errorf("the matrix's cells sum to %d, its total says %s", sum, total[1])
 	}
 }
 
