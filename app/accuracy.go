@@ -140,7 +140,11 @@ func parseAccuracyAll(c *fiber.Ctx, scale *aqi.Scale) (queries.AccuracyView, acc
 	v, verrs := parseViewAll(c, av)
 	errs = append(verrs, errs...)
 	if v.After != nil || v.Before != nil {
-		bad("after", "the accuracy table pages by number; use page")
+		name := "after"
+		if v.Before != nil {
+			name = "before"
+		}
+		bad(name, "the accuracy table pages by number; use page")
 		v.After, v.Before = nil, nil
 	}
 	if strings.TrimSpace(string(q.Peek("sort"))) == "" {
