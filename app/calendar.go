@@ -180,13 +180,13 @@ type bandCount struct {
 	N    int64
 }
 
-// The calendar's geometry (SVG user units): cells of cellSize, step apart, after the weekday labels.
+// The calendar's geometry (SVG user units): cells of calCell, calStep apart, right of the weekday labels
+// and below the month labels.
 const (
-	calCell   = 13
-	calStep   = 15
+	calCell   = 15
+	calStep   = 17
 	calLeft   = 30
 	calTop    = 18
-	calMarkR  = 2.5
 	calMonthY = 12
 )
 

@@ -233,7 +233,9 @@ type rankingPage struct {
 // rankColumn is one sortable column header.
 type rankColumn struct {
 	Key, Label, URL, AriaSort string
-	Class                     string
+	Class, Unit               string
+	// Title explains the column on hover.
+	Title string
 }
 
 // periodLink is one quick period of the ranking.
@@ -290,9 +292,12 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 		return err
 	}
 	for _, k := range rankSortKeys(v.Scale, v.Type) {
-		col := rankColumn{Key: k, Label: rankLabel(v, k, p.Unit), Class: "num"}
-		if k == "location" {
+		col := rankColumn{Key: k, Label: rankLabel(v, k, p.Unit), Class: "num", Title: rankTitle(v, k)}
+		switch k {
+		case "location":
 			col.Class = ""
+		case "mean":
+			col.Unit = p.Unit
 		}
 		w := v
 		w.Sort, w.Desc = k, k != "location"
@@ -346,11 +351,11 @@ func rankLabel(v rankingView, key, unit string) string {
 	case "location":
 		return "Location"
 	case "mean":
-		return "Mean (" + unit + ")"
+		return "Mean"
 	case "days":
-		return "Days measured"
+		return "Days"
 	case "who_days":
-		return "Days above WHO guideline"
+		return "Above WHO"
 	case "latest":
 		return "Latest"
 	case worseKey(v.Scale):
@@ -362,6 +367,26 @@ func rankLabel(v rankingView, key, unit string) string {
 		}
 	}
 	return key
+}
+
+// rankTitle explains a column.
+func rankTitle(v rankingView, key string) string {
+	switch key {
+	case "mean":
+		return "Mean of the days measured"
+	case "days":
+		return "Days measured in the period"
+	case "who_days":
+		g, _ := aqi.WHOGuideline(v.Type)
+		return "Days above the WHO 2021 24-hour guideline (" + strconv.FormatFloat(g, 'f', -1, 64) + " " + pollutantUnit(v.Type) + ")"
+	case "latest":
+		return "The last day measured in the period"
+	case worseKey(v.Scale):
+		return "Days in the " + v.Scale.Short + " bands " + v.Scale.Bands(v.Type)[3].Name + " and worse"
+	case "location":
+		return ""
+	}
+	return "Days in the " + v.Scale.Short + " band " + rankLabel(v, key, "")
 }
 
 // rankPeriods are the quick periods: the last 365 days and every calendar year the pollutant was

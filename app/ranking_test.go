@@ -230,7 +230,7 @@ func TestRankingPageLinks(t *testing.T) {
 		`href="/locations?dir=desc&amp;sort=poor_or_worse&amp;type=pm25"`,
 		`href="/locations?dir=asc&amp;sort=location&amp;type=pm25"`,
 		`href="/locations?from=2019-01-01&amp;to=2019-12-31&amp;type=pm25"`,
-		`Poor or worse`, `Days above WHO guideline`,
+		`Poor or worse`, `>Above WHO<`, `title="Days above the WHO 2021 24-hour guideline (15 µg/m³)"`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("ranking lacks %s", want)
