@@ -191,3 +191,65 @@ func TestBrowserRankingSort(t *testing.T) {
 	check("June 2019", "severe", "descending")
 	walkHistory(t, b, base, states)
 }
+
+// TestBrowserLiveCalendarAndRanking: a measurement written with plain SQL colours its day in the open
+// calendar and moves the open ranking's figures without a reload or a history entry.
+func TestBrowserLiveCalendarAndRanking(t *testing.T) {
+	historic, predictions, days := scaleFixture(9)
+	url, db := liveDatabase(t, historic, predictions)
+	_, base := liveServer(t, url)
+	b := newBrowser(t)
+	// A day of Delhi PM2.5 in 2019 that has no measurement.
+	have := map[string]bool{}
+	for _, d := range days {
+		if d.loc == "Delhi" && d.typ == "pm25" {
+			have[d.date.Format("2006-01-02")] = true
+		}
+	}
+	missing := ""
+	for d := parseDay("2019-03-01"); d.Year() == 2019; d = d.AddDate(0, 0, 1) {
+		if !have[d.Format("2006-01-02")] {
+			missing = d.Format("2006-01-02")
+			break
+		}
+	}
+	var histLen, histLen2 int
+	var marker bool
+	b.run(t,
+		chromedp.Navigate(base+"/calendar?location=Delhi&type=pm25&year=2019"),
+		chromedp.WaitVisible(`#view .cal-svg`),
+		jsWait(`document.body.dataset.live === 'open'`),
+		chromedp.Evaluate(`window.__marker = 'kept'`, nil),
+		chromedp.Evaluate(`history.length`, &histLen),
+		jsWait(`document.querySelector('rect[data-date="`+missing+`"]').getAttribute('class') === 'day none'`),
+	)
+	if _, err := db.Exec(t.Context(), "INSERT INTO daily_historic_pollution VALUES ('Delhi', 'pm25', $1, 300)", parseDay(missing)); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t,
+		jsWait(`document.querySelector('rect[data-date="`+missing+`"]').getAttribute('class') === 'day aqi-5'`),
+		chromedp.Evaluate(`window.__marker === 'kept'`, &marker),
+		chromedp.Evaluate(`history.length`, &histLen2),
+	)
+	if !marker || histLen2 != histLen {
+		t.Fatalf("the live refresh reloaded the page (%v) or added history (%d, %d)", marker, histLen, histLen2)
+	}
+
+	var before, after string
+	b.run(t,
+		chromedp.Navigate(base+"/locations?type=pm25&from=2019-01-01&to=2019-12-31&sort=days"),
+		chromedp.WaitVisible(`#view table`),
+		jsWait(`document.body.dataset.live === 'open'`),
+		chromedp.Evaluate(`[...document.querySelectorAll('#view tbody tr')].find(tr => tr.querySelector('th').textContent.trim() === 'Patna').querySelector('td[data-key="days"]').textContent`, &before),
+	)
+	if _, err := db.Exec(t.Context(), "INSERT INTO daily_historic_pollution SELECT 'Patna', 'pm25', d, 50 FROM generate_series('2019-01-01'::date, '2019-12-31', '1 day') d ON CONFLICT DO NOTHING"); err != nil {
+		t.Fatal(err)
+	}
+	b.run(t,
+		jsWait(`[...document.querySelectorAll('#view tbody tr')].find(tr => tr.querySelector('th').textContent.trim() === 'Patna').querySelector('td[data-key="days"]').textContent.startsWith('365')`),
+		chromedp.Evaluate(`[...document.querySelectorAll('#view tbody tr')].find(tr => tr.querySelector('th').textContent.trim() === 'Patna').querySelector('td[data-key="days"]').textContent`, &after),
+	)
+	if before == after {
+		t.Fatalf("Patna's days did not move: %s", before)
+	}
+}
