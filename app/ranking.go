@@ -260,6 +260,19 @@ type rankCell struct {
 	Key, Text, Label string
 	Sorted           bool
 	Bar              int
+	// Optional marks a single band's days (not sorted by): a phone leaves the column out, keeping the
+	// days in any of them.
+	Optional bool
+}
+
+// singleBand reports whether a sort key is one band's days.
+func singleBand(v rankingView, key string) bool {
+	for _, b := range v.Scale.Bands(v.Type) {
+		if b.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // showRanking is /locations: the city ranking for one pollutant and period, sortable by each figure,
@@ -299,6 +312,9 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 		case "mean":
 			col.Unit = p.Unit
 		}
+		if singleBand(v, k) && k != v.Sort {
+			col.Class += " rank-opt"
+		}
 		w := v
 		w.Sort, w.Desc = k, k != "location"
 		if k == v.Sort {
@@ -329,7 +345,8 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 				continue
 			}
 			f := rankFigure(v, r, k)
-			cell := rankCell{Key: k, Label: rankLabel(v, k, p.Unit), Sorted: k == v.Sort, Text: formatCount(int64(f))}
+			cell := rankCell{Key: k, Label: rankLabel(v, k, p.Unit), Sorted: k == v.Sort, Text: formatCount(int64(f)),
+				Optional: singleBand(v, k) && k != v.Sort}
 			if k == "mean" {
 				cell.Text = formatNumber(f)
 			}
