@@ -414,7 +414,7 @@ func (b *browser) runAxe(t *testing.T) []axeViolation {
 }
 
 // TestBrowserAxe runs axe-core on every page (the dashboard, a comparison of one series, both tables,
-// the overview, an error page and a view with a bad filter) at 375 and 1280 px wide, light and dark,
+// the ranking, an error page and a view with a bad filter) at 375 and 1280 px wide, light and dark,
 // with a metric's definition open on the dashboard: any serious or critical violation fails, printed.
 func TestBrowserAxe(t *testing.T) {
 	base := placeServer(t)
@@ -423,6 +423,23 @@ func TestBrowserAxe(t *testing.T) {
 		"/historic?location=Delhi&from=2019-01-10&to=2019-01-01"}
 	b.expectStatus(404, "/no/such/page")
 	b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")
+	axePages(t, b, base, pages)
+}
+
+// TestBrowserAxeCalendarRanking runs the same check on the calendar and the city ranking, in both
+// scales and for a pollutant without bands, and the overview of every series (a browser of its own:
+// each test's browser has 90 s).
+func TestBrowserAxeCalendarRanking(t *testing.T) {
+	base := placeServer(t)
+	b := newBrowser(t)
+	axePages(t, b, base, []string{"/calendar", "/calendar?location=Hyderabad&type=pm25&year=2019&scale=us_epa", "/calendar?location=Delhi&type=no2&year=2019",
+		"/locations?type=pm25&from=2019-01-01&to=2019-12-31&scale=us_epa&sort=unhealthy_or_worse", "/locations?type=no2", "/locations/all"})
+}
+
+// axePages runs axe-core on each page at 375 and 1280 px wide, light and dark, and fails on every serious
+// or critical violation, printed.
+func axePages(t *testing.T, b *browser, base string, pages []string) {
+	t.Helper()
 	for _, m := range []uiMode{{"phone-light", 375, 800, false}, {"phone-dark", 375, 800, true}, {"desktop-light", 1280, 900, false}, {"desktop-dark", 1280, 900, true}} {
 		b.run(t, m.apply())
 		for _, p := range pages {

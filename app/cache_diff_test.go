@@ -73,6 +73,13 @@ var diffViews = []string{
 	"/predictions",
 	"/predictions?location=Kolkata&type=no2&sort=prediction&page=3&size=5",
 	"/predictions?location=Nowhere",
+	"/calendar",
+	"/calendar?location=Patna&type=pm10&year=2020",
+	"/calendar?location=Patna&type=pm10&year=2020&scale=us_epa",
+	"/calendar?location=Delhi&type=no2&year=2019",
+	"/locations",
+	"/locations?type=pm10&from=2020-02-01&to=2020-03-20&sort=poor_or_worse&dir=asc",
+	"/locations?type=pm25&scale=us_epa&sort=location&from=&to=",
 }
 
 // diffForms are the ways a view is asked for: the page, the htmx fragment, a history restore (the page,

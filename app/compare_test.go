@@ -264,8 +264,8 @@ func TestDashboard(t *testing.T) {
 		resp.Header.Get("HX-Push-Url") != "/?lead=1&location=Delhi&model=default&type=pm10" || !strings.Contains(body, `hx-get="/"`) {
 		t.Errorf("dashboard fragment for Delhi PM10: %s %.300s", resp.Header.Get("HX-Push-Url"), body)
 	}
-	// The overview of every location moved to /locations.
-	resp, body = ts.get(t, "/locations")
+	// The overview of every location moved to /locations/all (/locations is the ranking).
+	resp, body = ts.get(t, "/locations/all")
 	if resp.StatusCode != 200 || !strings.Contains(body, "Delhi") || !strings.Contains(body, `href="/?location=Delhi&amp;type=no2"`) {
 		t.Errorf("/locations: %d", resp.StatusCode)
 	}

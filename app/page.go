@@ -30,7 +30,7 @@ type navItem struct {
 func (s *server) newPage(c *fiber.Ctx, title string) pageData {
 	p := pageData{Title: title, Path: c.Path(), Credit: demo.Credit}
 	p.DataVersion, _ = c.Locals(dataVersionKey).(string)
-	for _, n := range []navItem{{Label: "Dashboard", URL: "/"}, {Label: "Compare", URL: "/compare"}, {Label: "Accuracy", URL: "/accuracy?type=pm25"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}, {Label: "Locations", URL: "/locations"}} {
+	for _, n := range []navItem{{Label: "Dashboard", URL: "/"}, {Label: "Compare", URL: "/compare"}, {Label: "Accuracy", URL: "/accuracy?type=pm25"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}, {Label: "Calendar", URL: "/calendar"}, {Label: "Locations", URL: "/locations"}} {
 		n.Current = n.URL == p.Path || (n.URL == "/" && p.Path == "/index") || strings.HasPrefix(n.URL, p.Path+"?")
 		p.Nav = append(p.Nav, n)
 	}

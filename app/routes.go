@@ -48,7 +48,12 @@ func (s *server) newApp() *fiber.App {
 	app.Get("/accuracy", s.liveView, s.showAccuracy)
 	app.Get("/accuracy.json", s.exportAccuracyJSON)
 	app.Get("/accuracy.csv", s.exportAccuracyCSV)
-	app.Get("/locations", s.showLocations)
+	app.Get("/locations", s.liveView, s.showRanking)
+	app.Get("/locations.json", s.exportRankingJSON)
+	app.Get("/locations.csv", s.exportRankingCSV)
+	app.Get("/locations/all", s.showLocations)
+	app.Get("/calendar", s.liveView, s.showCalendar)
+	app.Get("/calendar.json", s.exportCalendarJSON)
 	app.Get("/healthz", s.healthz)
 	// A stream: no middleware that buffers bodies (compression, ETag) may ever run on /events
 	// (compressBodies leaves every streamed body alone).

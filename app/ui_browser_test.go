@@ -468,7 +468,7 @@ const pageAudit = `((width, dark) => {
 	const root = document.documentElement;
 	if (root.scrollWidth > width) problems.push('the page scrolls sideways: ' + root.scrollWidth + ' px wide at ' + width +
 		': ' + [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > width + 1 &&
-			!e.closest('.table-scroll, .chart-scroll')).slice(0, 3).map(e => e.outerHTML.slice(0, 80)).join(' | '));
+			!e.closest('.table-scroll, .chart-scroll, .cal-scroll')).slice(0, 3).map(e => e.outerHTML.slice(0, 80)).join(' | '));
 	if (root.lang !== 'en') problems.push('no lang');
 	const h1 = document.querySelector('h1');
 	if (!h1 || !h1.textContent.trim()) problems.push('no h1');
@@ -529,7 +529,9 @@ func TestBrowserEveryPage(t *testing.T) {
 		{path: "/historic?location=Delhi&type=no2&from=2030-01-01&to=2030-01-31", title: "Measurements · Delhi · NO2 · between 1 Jan 2030 and 31 Jan 2030 · aqdash",
 			check: emptySays("No rows for Delhi · NO2 · between 1 Jan 2030 and 31 Jan 2030.")},
 		{path: "/predictions", title: "Predictions · aqdash"},
-		{path: "/locations", title: "Locations and pollutants · aqdash"},
+		{path: "/locations/all", title: "Locations and pollutants · aqdash"},
+		{path: "/locations?type=pm10&from=2020-03-01&to=2020-03-30", title: "Ranking · PM10 · 1 Mar 2020 to 30 Mar 2020 · aqdash"},
+		{path: "/calendar?location=Thiruvananthapuram&type=pm10&year=2020&scale=us_epa", title: "Calendar · Thiruvananthapuram · PM10 · 2020 · aqdash"},
 		{path: "/raw_prediction_data", title: "Predictions · aqdash"},
 		{path: "/no/such/page", status: 404, title: "Not found · aqdash"},
 		{path: "/historic?from=2020-02-30", status: 400, title: "Bad request · Measurements · aqdash"},

@@ -39,9 +39,13 @@ func deferComparison(ctx context.Context, tx DB) error {
 	return err
 }
 
-// rebuildComparison rebuilds the comparison from the two tables and turns the upkeep back on.
+// rebuildComparison rebuilds the comparison and the measurements' monthly sums (migration 010, whose
+// triggers skip their upkeep under the same setting) from the two tables and turns the upkeep back on.
 func rebuildComparison(ctx context.Context, tx DB) error {
 	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "SELECT aqdash_measure_months_rebuild()"); err != nil {
 		return err
 	}
 	_, err := tx.Exec(ctx, "SELECT set_config('aqdash.defer_comparison', 'off', true)")
