@@ -66,7 +66,10 @@ type leadMAEView struct {
 type forecastView struct {
 	Model  string
 	Issued time.Time
-	Points []forecastPointView
+	// AfterLast says how long after the last measurement the run was issued ("2 days"), when it was:
+	// such a run knew no measurement of its issue day (the demo's models never issue one).
+	AfterLast string
+	Points    []forecastPointView
 }
 
 // forecastPointView is one day of the latest forecast.
@@ -458,6 +461,13 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 // measurement (latest, nil when there is none); nil when no day is.
 func newForecastView(model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
 	fv := &forecastView{Model: model, Issued: run.Issued}
+	if latest != nil && run.Issued.After(latest.Date) {
+		days := int(run.Issued.Sub(latest.Date).Hours()/24 + 0.5)
+		fv.AfterLast = strconv.Itoa(days) + " days"
+		if days == 1 {
+			fv.AfterLast = "1 day"
+		}
+	}
 	for _, pt := range run.Points {
 		if latest != nil && !pt.Date.After(latest.Date) {
 			continue

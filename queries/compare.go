@@ -438,16 +438,21 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 	return s, nil
 }
 
-// RefMetricsQuery builds the query behind the equalized reference metrics: the view's comparison rows
-// with an error (model, lead, filters and dates), joined on the reference model's row of the same
-// series, day and lead that has an error too, through the comparison's primary key. It reads the
-// view's rows, not sums: one series is a few thousand index probes; every series, every row of the
-// model at that lead (see the README's Performance section).
+// RefMetricsQuery builds the query behind the equalized reference metrics. A view without dates reads
+// the sums of whole series: per series, the cached row of compare_ref_series when it is fresh (computed
+// from the series rows of compare_series as they are now, see migration 009), else the series' days
+// joined here (the view's model's rows of the series with an error, joined on the reference's row of the
+// same day and lead that has an error too, through the comparison's primary key). So the answer is exact
+// whatever the cache holds, and costs one row per series once aqdash_ref_refresh has caught up (see
+// RefreshRefSums). A view with dates joins its days.
 func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if cv.Ref == "" {
 		return sq.SelectBuilder{}, fmt.Errorf("queries: no reference model")
 	}
 	model, lead := cv.modelLead()
+	if cv.From.IsZero() && cv.To.IsZero() {
+		return refSeriesQuery(cv, model, lead), nil
+	}
 	w := sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}}
 	if len(cv.Locations) > 0 {
 		w = append(w, sq.Eq{"a.location": oneOrMany(cv.Locations)})
@@ -465,6 +470,44 @@ func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 		From("comparison a").
 		Join("comparison b ON b.model = ? AND b.lead = a.lead AND b.location = a.location AND b.type = a.type AND b.date = a.date", cv.Ref).
 		Where(w), nil
+}
+
+// refSeriesQuery is RefMetricsQuery for a view without dates: fresh cached series sums, the stale
+// series' days joined.
+func refSeriesQuery(cv CompareView, model string, lead int) sq.SelectBuilder {
+	w := sq.And{sq.Eq{"s.model": model, "s.lead": lead}}
+	if len(cv.Locations) > 0 {
+		w = append(w, sq.Eq{"s.location": oneOrMany(cv.Locations)})
+	}
+	if len(cv.Types) > 0 {
+		w = append(w, sq.Eq{"s.type": oneOrMany(cv.Types)})
+	}
+	fresh := "c.model IS NOT NULL"
+	return psql.Select(
+		"coalesce(sum(CASE WHEN "+fresh+" THEN c.n ELSE x.n END), 0)::bigint",
+		"coalesce(sum(CASE WHEN "+fresh+" THEN c.sum_abs ELSE x.sum_abs END), 0)",
+		"coalesce(sum(CASE WHEN "+fresh+" THEN c.ref_sum_abs ELSE x.ref_sum_abs END), 0)").
+		From("compare_series s").
+		Join("compare_series r ON r.model = ? AND r.lead = s.lead AND r.location = s.location AND r.type = s.type", cv.Ref).
+		LeftJoin("compare_ref_series c ON c.model = s.model AND c.ref = r.model AND c.lead = s.lead AND c.location = s.location" +
+			" AND c.type = s.type AND c.model_ver = s.ver AND c.ref_ver = r.ver").
+		// Evaluated only for a series without a fresh row (the condition gates the whole subquery).
+		JoinClause("CROSS JOIN LATERAL (SELECT count(*) AS n, sum(a.abs_error) AS sum_abs, sum(b.abs_error) AS ref_sum_abs" +
+			" FROM comparison a JOIN comparison b ON b.model = r.model AND b.lead = a.lead AND b.location = a.location" +
+			" AND b.type = a.type AND b.date = a.date" +
+			" WHERE c.model IS NULL AND a.model = s.model AND a.lead = s.lead AND a.location = s.location AND a.type = s.type" +
+			" AND a.error IS NOT NULL AND b.error IS NOT NULL) AS x").
+		Where(w)
+}
+
+// RefreshRefSums brings the cached reference sums (compare_ref_series, migration 009) up to date with
+// the comparison and returns how many pairs of series it computed; readers are exact either way, and fast
+// once it has run. One refresh runs at a time. It may take long after a bulk load (every pair of every
+// series): run it outside a request's statement timeout.
+func RefreshRefSums(ctx context.Context, db DB) (int64, error) {
+	var n int64
+	err := db.QueryRow(ctx, "SELECT aqdash_ref_refresh()").Scan(&n)
+	return n, err
 }
 
 // refMetrics fills m's reference metrics.
