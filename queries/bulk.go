@@ -10,7 +10,7 @@ import (
 // data version and its NOTIFY: migrations 002, 003, 005) are kept by statement triggers: right for the
 // ingest API and everyday imports, slow for a load of millions of rows, whose transition tables those
 // triggers read whole (minutes for the demo's 2.3 million predictions). A bulk load therefore switches
-// them off for its own transaction (the transaction-local setting aqdash.bulk, migration 009: no lock,
+// them off for its own transaction (the transaction-local setting aqdash.bulk, migration 011: no lock,
 // no other session affected; the comparison's triggers defer through aqdash.defer_comparison) and, before
 // it commits, rebuilds the comparison once and the other sums of the tables it wrote once
 // (aqdash_bulk_finish), then sends one NOTIFY for the whole load. All or nothing, as any transaction.
@@ -58,7 +58,7 @@ func inBulk(ctx context.Context, tx DB) (bool, error) {
 	return on, err
 }
 
-// beginBulk switches the transaction's statement triggers off (migration 009) and defers the
+// beginBulk switches the transaction's statement triggers off (migration 011) and defers the
 // comparison's upkeep, until finishBulk or the transaction's end.
 func beginBulk(ctx context.Context, tx DB) error {
 	_, err := tx.Exec(ctx, "SELECT set_config('aqdash.bulk', 'on', true), set_config('aqdash.defer_comparison', 'on', true)")
