@@ -40,8 +40,9 @@ type comparePage struct {
 	Latest    *latestView
 	// LatestFor names the dashboard's series ("PM2.5 in Hyderabad") for when it has no measurement.
 	LatestFor string
-	// NoData is true when both tables are empty.
-	NoData bool
+	// NoData is true when both tables are empty; Seeding when, meanwhile, the first start is loading
+	// the demo data.
+	NoData, Seeding bool
 	// The model controls: the model, lead and reference selects and the vs checkboxes (the models
 	// other than the chosen one), filled from the data.
 	ModelOpts, LeadOpts, RefOpts, VsOpts []option
@@ -348,6 +349,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		}
 	}
 	p.NoData = len(locs) == 0 && len(types) == 0
+	p.Seeding = p.NoData && s.seeding.Load()
 	p.View = cv
 	rows, err := queries.CompareRows(ctx, s.db, cv)
 	if err != nil {

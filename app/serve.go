@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -56,6 +57,8 @@ type server struct {
 	pooler *queries.Pooler
 	// refDirty wakes the reference sums' refresher (refsums.go) after a change.
 	refDirty chan struct{}
+	// seeding is true while the first start loads the demo data: empty views say so.
+	seeding atomic.Bool
 	// locTypes caches each location's pollutants by data version (filters.go); now is the clock (nil:
 	// time.Now), set by tests.
 	locTypes locationTypesCache
@@ -258,9 +261,11 @@ func (s *server) migrateAndSeed(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("both tables are empty: loading the demo data (DEMO_DATA=off turns this off)")
+	s.seeding.Store(true)
 	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
 		s.log.Warn("demo load conflicted with another writer; retrying", "attempt", attempt, "err", err)
 	})
+	s.seeding.Store(false)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil
