@@ -40,8 +40,9 @@ type comparePage struct {
 	Latest    *latestView
 	// LatestFor names the dashboard's series ("PM2.5 in Hyderabad") for when it has no measurement.
 	LatestFor string
-	// NoData is true when both tables are empty.
-	NoData bool
+	// NoData is true when both tables are empty; Seeding when, meanwhile, the first start is loading
+	// the demo data.
+	NoData, Seeding bool
 	// The model controls: the model, lead and reference selects and the vs checkboxes (the models
 	// other than the chosen one), filled from the data.
 	ModelOpts, LeadOpts, RefOpts, VsOpts []option
@@ -70,7 +71,10 @@ type leadMAEView struct {
 type forecastView struct {
 	Model  string
 	Issued time.Time
-	Points []forecastPointView
+	// AfterLast says how long after the last measurement the run was issued ("2 days"), when it was:
+	// such a run knew no measurement of its issue day (the demo's models never issue one).
+	AfterLast string
+	Points    []forecastPointView
 }
 
 // forecastPointView is one day of the latest forecast.
@@ -357,6 +361,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		}
 	}
 	p.NoData = len(locs) == 0 && len(types) == 0
+	p.Seeding = p.NoData && s.seeding.Load()
 	p.View = cv
 	rows, err := queries.CompareRows(ctx, s.db, cv)
 	if err != nil {
@@ -475,6 +480,13 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 // measurement (latest, nil when there is none); nil when no day is.
 func newForecastView(model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
 	fv := &forecastView{Model: model, Issued: run.Issued}
+	if latest != nil && run.Issued.After(latest.Date) {
+		days := int(run.Issued.Sub(latest.Date).Hours()/24 + 0.5)
+		fv.AfterLast = strconv.Itoa(days) + " days"
+		if days == 1 {
+			fv.AfterLast = "1 day"
+		}
+	}
 	for _, pt := range run.Points {
 		if latest != nil && !pt.Date.After(latest.Date) {
 			continue

@@ -282,6 +282,13 @@ func TestDashboard(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "There is no data yet") {
 		t.Errorf("empty database: %d", resp.StatusCode)
 	}
+	// While the first start loads the demo data, the empty dashboard says that instead.
+	loading := newTestServer(t, "", "")
+	loading.seeding.Store(true)
+	resp, body = loading.get(t, "/")
+	if resp.StatusCode != 200 || !strings.Contains(body, "Loading the demo data") || strings.Contains(body, "There is no data yet") {
+		t.Errorf("empty database while the demo loads: %d", resp.StatusCode)
+	}
 }
 
 // dailyChart stores one series of days from d0, with a measurement and a prediction unless the day is in

@@ -173,6 +173,7 @@ func (s *server) startEvents() {
 		OnChange: func(c queries.Change) {
 			s.versions.changed(c.Version)
 			s.events.publishChange(c)
+			s.refSumsChanged()
 		},
 	}
 	go l.Run(s.stopping)

@@ -6,7 +6,7 @@
 //	app import historic|predictions FILE|-     upsert a CSV file, all rows or none
 //	app import predictions --model NAME FILE   the same, predictions without a model column are NAME's
 //	app demo                                   (re)load the bundled demo data
-//	app demo --models all                      the same with the three models at leads 1-3
+//	app demo --models all                      the same (the three models at leads 1-3)
 //	app demo --synthetic N                     generate N rows per table of synthetic series
 package main
 
@@ -37,8 +37,9 @@ const usage = `usage:
   app import predictions [--model NAME] FILE
                                            upsert predictions from CSV; rows without a
                                            model column are NAME's (default "default")
-  app demo                                 (re)load the bundled demo data (ses, lead 1)
-  app demo --models all                    the same with ses, persistence and climatology
+  app demo                                 (re)load the bundled demo data (ses, persistence and
+                                           climatology at leads 1-3)
+  app demo --models all                    the same
                                            at leads 1-3 (2.3M predictions: minutes)
 
 CSV: header date,location,type,value (prediction for predictions), or the CPCB

@@ -395,3 +395,34 @@ func TestPredictionsModelLeadColumnsAndFilters(t *testing.T) {
 		t.Errorf("historic rows: %s", body)
 	}
 }
+
+// TestForecastCardSaysWhenIssuedAfterTheLastMeasurement: a run issued on the last measured day (what the
+// demo's models do) reads "issued 1 Jul"; a run issued later (an imported model's) says how much later,
+// since it knew no measurement of its issue day. Days on or before the last measurement are left out.
+func TestForecastCardSaysWhenIssuedAfterTheLastMeasurement(t *testing.T) {
+	last := time.Date(2020, 7, 1, 0, 0, 0, 0, time.UTC)
+	latest := &latestView{Date: last}
+	run := func(issued time.Time) queries.LatestRun {
+		r := queries.LatestRun{Issued: issued}
+		for lead := 1; lead <= 3; lead++ {
+			r.Points = append(r.Points, queries.ForecastPoint{Date: issued.AddDate(0, 0, lead), Lead: lead, Value: float64(10 * lead)})
+		}
+		return r
+	}
+	fv := newForecastView("ses", "pm25", run(last), latest)
+	if fv == nil || fv.AfterLast != "" || len(fv.Points) != 3 || !fv.Points[0].Date.Equal(last.AddDate(0, 0, 1)) {
+		t.Fatalf("a run issued on the last measured day: %+v", fv)
+	}
+	fv = newForecastView("imported", "pm25", run(last.AddDate(0, 0, 2)), latest)
+	if fv == nil || fv.AfterLast != "2 days" || len(fv.Points) != 3 {
+		t.Fatalf("a run issued 2 days after the last measurement: %+v", fv)
+	}
+	if fv = newForecastView("imported", "pm25", run(last.AddDate(0, 0, 1)), latest); fv == nil || fv.AfterLast != "1 day" {
+		t.Fatalf("a run issued the day after: %+v", fv)
+	}
+	// A run issued two days before the last measurement: only its lead-3 day is still ahead.
+	fv = newForecastView("old", "pm25", run(last.AddDate(0, 0, -2)), latest)
+	if fv == nil || fv.AfterLast != "" || len(fv.Points) != 1 || fv.Points[0].Lead != 3 {
+		t.Fatalf("a run issued before the last measurement: %+v", fv)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -54,6 +55,10 @@ type server struct {
 	// pooler recognises the errors of a pooler configured the wrong way and adapts the pool (pooler.go);
 	// nil in tests that build their own pool.
 	pooler *queries.Pooler
+	// refDirty wakes the reference sums' refresher (refsums.go) after a change.
+	refDirty chan struct{}
+	// seeding is true while the first start loads the demo data: empty views say so.
+	seeding atomic.Bool
 	// locTypes caches each location's pollutants by data version (filters.go); now is the clock (nil:
 	// time.Now), set by tests.
 	locTypes locationTypesCache
@@ -115,7 +120,8 @@ func serve(ctx context.Context, cfg Config) int {
 		s.prepare(prepCtx)
 	}()
 	go s.probePooler(prepCtx) // a pooler set up the wrong way names its fix in the log
-	s.startEvents()           // the change listener, until s.stopping
+	go s.keepRefSums(prepCtx, prepared)
+	s.startEvents() // the change listener, until s.stopping
 
 	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))
 	status := 0
@@ -212,7 +218,7 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		cfg.ExportStallTimeout = defaultExportStallTimeout
 	}
 	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache),
-		exportSlots: make(chan struct{}, cfg.ExportMaxConns)}, nil
+		exportSlots: make(chan struct{}, cfg.ExportMaxConns), refDirty: make(chan struct{}, 1)}, nil
 }
 
 // prepare migrates the schema and, when both tables are empty and DEMO_DATA is on, loads the demo data.
@@ -255,9 +261,11 @@ func (s *server) migrateAndSeed(ctx context.Context) error {
 		return err
 	}
 	s.log.Info("both tables are empty: loading the demo data (DEMO_DATA=off turns this off)")
+	s.seeding.Store(true)
 	res, err := loadDemo(ctx, conn, func(attempt int, err error) {
 		s.log.Warn("demo load conflicted with another writer; retrying", "attempt", attempt, "err", err)
 	})
+	s.seeding.Store(false)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return nil

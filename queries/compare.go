@@ -507,11 +507,10 @@ func Summarize(ctx context.Context, db DB, cv CompareView) (CompareSummary, erro
 	return s, nil
 }
 
-// RefMetricsQuery builds the query behind the equalized reference metrics: the view's comparison rows
-// with an error (model, lead, filters and dates), joined on the reference model's row of the same
-// series, day and lead that has an error too, through the comparison's primary key. It reads the
-// view's rows, not sums: one series is a few thousand index probes; every series, every row of the
-// model at that lead (see the README's Performance section).
+// RefMetricsQuery builds the query behind the equalized reference metrics of a view with dates: the
+// view's comparison rows with an error (model, lead, filters and dates), joined on the reference
+// model's row of the same series, day and lead that has an error too, through the comparison's primary
+// key. Views without dates read sums instead (refSeriesQuery).
 func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 	if cv.Ref == "" {
 		return sq.SelectBuilder{}, fmt.Errorf("queries: no reference model")
@@ -536,19 +535,93 @@ func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 		Where(w), nil
 }
 
+// refSeries is the view's series of its model at its lead (s), each with the reference's (r) and the
+// cached sums of the pair (c, NULL unless fresh: computed from the series rows of compare_series as they
+// are now, see migration 011).
+func refSeries(cv CompareView, cols ...string) sq.SelectBuilder {
+	model, lead := cv.modelLead()
+	w := sq.And{sq.Eq{"s.model": model, "s.lead": lead}}
+	if len(cv.Locations) > 0 {
+		w = append(w, sq.Eq{"s.location": oneOrMany(cv.Locations)})
+	}
+	if len(cv.Types) > 0 {
+		w = append(w, sq.Eq{"s.type": oneOrMany(cv.Types)})
+	}
+	return psql.Select(cols...).
+		From("compare_series s").
+		Join("compare_series r ON r.model = ? AND r.lead = s.lead AND r.location = s.location AND r.type = s.type", cv.Ref).
+		LeftJoin("compare_ref_series c ON c.model = s.model AND c.ref = r.model AND c.lead = s.lead AND c.location = s.location" +
+			" AND c.type = s.type AND c.model_ver = s.ver AND c.ref_ver = r.ver").
+		Where(w)
+}
+
+// RefSeriesQuery builds the first query behind the reference metrics of a view without dates: the sums
+// of its series' fresh cached rows, one row per series, and how many series have none.
+func RefSeriesQuery(cv CompareView) sq.SelectBuilder {
+	return refSeries(cv, "coalesce(sum(c.n), 0)::bigint", "coalesce(sum(c.sum_abs), 0)", "coalesce(sum(c.ref_sum_abs), 0)",
+		"count(*) FILTER (WHERE c.model IS NULL)")
+}
+
+// RefStaleQuery builds the second, run only when some series have no fresh cached row: the equalized
+// sums of those series joined from the comparison's days (each series' rows of the model, on the
+// reference's row of the same day, through the primary key).
+func RefStaleQuery(cv CompareView) sq.SelectBuilder {
+	return refSeries(cv, "coalesce(sum(x.n), 0)::bigint", "coalesce(sum(x.sum_abs), 0)", "coalesce(sum(x.ref_sum_abs), 0)").
+		JoinClause("CROSS JOIN LATERAL (SELECT count(*) AS n, sum(a.abs_error) AS sum_abs, sum(b.abs_error) AS ref_sum_abs" +
+			" FROM comparison a JOIN comparison b ON b.model = r.model AND b.lead = a.lead AND b.location = a.location" +
+			" AND b.type = a.type AND b.date = a.date" +
+			" WHERE a.model = s.model AND a.lead = s.lead AND a.location = s.location AND a.type = s.type" +
+			" AND a.error IS NOT NULL AND b.error IS NOT NULL) AS x").
+		Where("c.model IS NULL")
+}
+
+// refSums runs the reference metrics' queries of cv: the join of its days for a view with dates, else
+// the cached series sums and, for the series without a fresh cached row, their days joined; so the
+// answer is exact whatever the cache holds, and costs one row per series once aqdash_ref_refresh has
+// caught up (see RefreshRefSums).
+func refSums(ctx context.Context, db DB, cv CompareView) (n int64, sumModel, sumRef float64, err error) {
+	scan := func(q sq.SelectBuilder, extra ...any) error {
+		sql, args, err := q.ToSql()
+		if err != nil {
+			return err
+		}
+		return db.QueryRow(ctx, sql, args...).Scan(append([]any{&n, &sumModel, &sumRef}, extra...)...)
+	}
+	if !cv.From.IsZero() || !cv.To.IsZero() {
+		q, err := RefMetricsQuery(cv)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+		return n, sumModel, sumRef, scan(q)
+	}
+	var stale int64
+	if err := scan(RefSeriesQuery(cv), &stale); err != nil || stale == 0 {
+		return n, sumModel, sumRef, err
+	}
+	n0, m0, r0 := n, sumModel, sumRef
+	if err := scan(RefStaleQuery(cv)); err != nil {
+		return 0, 0, 0, err
+	}
+	return n + n0, sumModel + m0, sumRef + r0, nil
+}
+
+// RefreshRefSums brings the cached reference sums (compare_ref_series, migration 011) up to date with
+// the comparison and returns how many pairs of series it computed; readers are exact either way, and fast
+// once it has run. One refresh runs at a time. It may take long after a bulk load (every pair of every
+// series): run it outside a request's statement timeout.
+func RefreshRefSums(ctx context.Context, db DB) (int64, error) {
+	var n int64
+	err := db.QueryRow(ctx, "SELECT aqdash_ref_refresh()").Scan(&n)
+	return n, err
+}
+
 // refMetrics fills m's reference metrics.
 func refMetrics(ctx context.Context, db DB, cv CompareView, m *Metrics) error {
-	q, err := RefMetricsQuery(cv)
-	if err != nil {
-		return err
+	if cv.Ref == "" {
+		return fmt.Errorf("queries: no reference model")
 	}
-	sql, args, err := q.ToSql()
+	n, sumModel, sumRef, err := refSums(ctx, db, cv)
 	if err != nil {
-		return err
-	}
-	var n int64
-	var sumModel, sumRef float64
-	if err := db.QueryRow(ctx, sql, args...).Scan(&n, &sumModel, &sumRef); err != nil {
 		return err
 	}
 	m.RefN = n

@@ -121,18 +121,18 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 	if err := LockComparison(ctx, tx); err != nil {
 		return c, err
 	}
-	// A big import rebuilds the comparison once instead of keeping it row by row (see BulkLoad), unless
-	// it runs inside a bulk load that will.
+	// A big import is a bulk load (see BulkLoad): the comparison and the sums rebuilt once instead of
+	// kept statement by statement, unless it runs inside a bulk load that will.
 	rebuild := false
-	if bulk, err := isBulk(ctx, tx, copied); err != nil {
+	if bulk, err := isBulk(ctx, tx, t, copied); err != nil {
 		return c, err
 	} else if bulk {
-		deferred, err := comparisonDeferred(ctx, tx)
+		already, err := inBulk(ctx, tx)
 		if err != nil {
 			return c, err
 		}
-		if !deferred {
-			if err := deferComparison(ctx, tx); err != nil {
+		if !already {
+			if err := beginBulk(ctx, tx); err != nil {
 				return c, err
 			}
 			rebuild = true
@@ -146,8 +146,8 @@ func Upsert(ctx context.Context, db DB, t Table, src RowSource) (Counts, error) 
 		return c, err
 	}
 	c.Unchanged = copied - c.Inserted - c.Updated
-	if rebuild && c.Inserted+c.Updated > 0 {
-		if err := rebuildComparison(ctx, tx); err != nil {
+	if rebuild {
+		if err := finishBulk(ctx, tx, c.Inserted+c.Updated > 0); err != nil {
 			return c, err
 		}
 	}

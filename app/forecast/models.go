@@ -27,8 +27,8 @@ type Model struct {
 	Name string
 	// Leads are the leads in days the model forecasts, in the order its forecasts come out.
 	Leads []int
-	// value is the model's forecast issued on day d (a day number) for day d+lead; i is the index of the
-	// latest measurement on or before d.
+	// value is the model's forecast issued on day d (a day number) for day d+lead; i is the index of
+	// d's measurement, the latest one it knows.
 	value func(s *prepared, i int, d int64, lead int) (float64, bool)
 }
 
@@ -45,13 +45,13 @@ type Model struct {
 //     own calendar year, and a series speaks from about 358 days after its first measurement. Silent (no forecast) when no window holds a
 //     measurement. It issues on the issue days below like the others, so it needs recent data too.
 //
-// Every model issues on the same days, so that all of them cover comparable days: day D is an
-// issue day of a series when it has a measurement on or before D and the latest one is at most MaxGap-1
-// days old at D (D − latest ≤ MaxGap−1). Lead 1 then targets days at most MaxGap days after the latest
-// measurement, which is exactly the rule of Smooth: the lead-1 forecasts of ses are Smooth's
-// predictions, day for day. The one difference: after the last measurement Smooth predicts only the next
-// day, while the models also issue on the next MaxGap−1 days (as a forecaster would while waiting for
-// new data). Whether D is an issue day depends only on measurements dated on or before D.
+// Every model issues on the same days, so that all of them cover comparable days: a series' issue days
+// are the days it has a measurement, as a forecaster runs the models when the day's measurement comes in
+// (each run knows that day's measurement and every earlier one, never a later one). The last run is
+// issued on the last measured day and predicts the days after it; no run is issued after the last
+// measurement. A gap of a few days is still covered by the longer leads of the run issued before it;
+// ses's forecast of the shortest lead for each day is Smooth's prediction of that day. Whether D is an
+// issue day depends only on the measurements dated on or before D.
 func Models() []Model {
 	return []Model{
 		{Name: "ses", Leads: []int{1, 2, 3}, value: sesValue},
@@ -64,12 +64,7 @@ func Models() []Model {
 // sorted by date with at most one point a day, as for Smooth.
 func All(obs []Point) []Forecast {
 	s := prepare(obs)
-	n := 0
-	for i := range s.days {
-		from, to := s.span(i)
-		n += int(to - from + 1)
-	}
-	out := make([]Forecast, 0, n*3*3)
+	out := make([]Forecast, 0, len(s.days)*3*3)
 	for f := range s.each(Models()) {
 		out = append(out, f)
 	}
@@ -122,34 +117,22 @@ func prepare(obs []Point) *prepared {
 	return s
 }
 
-// span returns the issue days whose latest measurement is measurement i.
-func (s *prepared) span(i int) (from, to int64) {
-	from, to = s.days[i], s.days[i]+MaxGap-1
-	if i+1 < len(s.days) && s.days[i+1]-1 < to {
-		to = s.days[i+1] - 1
-	}
-	return from, to
-}
-
 func (p *prepared) each(models []Model) iter.Seq[Forecast] {
 	return func(yield func(Forecast) bool) {
 		s := *p // each run has its own climatology cache
 		for _, m := range models {
-			for i := range s.days {
-				from, to := s.span(i)
-				for d := from; d <= to; d++ {
-					issued := dayTime(d)
-					for _, lead := range m.Leads {
-						if lead < 1 || lead > MaxLead {
-							continue
-						}
-						v, ok := m.value(&s, i, d, lead)
-						if !ok {
-							continue
-						}
-						if !yield(Forecast{Model: m.Name, Issued: issued, Date: dayTime(d + int64(lead)), Lead: lead, Value: v}) {
-							return
-						}
+			for i, d := range s.days {
+				issued := dayTime(d)
+				for _, lead := range m.Leads {
+					if lead < 1 || lead > MaxLead {
+						continue
+					}
+					v, ok := m.value(&s, i, d, lead)
+					if !ok {
+						continue
+					}
+					if !yield(Forecast{Model: m.Name, Issued: issued, Date: dayTime(d + int64(lead)), Lead: lead, Value: v}) {
+						return
 					}
 				}
 			}

@@ -70,14 +70,15 @@ func reference(obs []Point) map[fkey]float64 {
 		return want
 	}
 	end := obs[len(obs)-1].Date.AddDate(0, 0, 10)
-	for D := obs[0].Date; !D.After(end); D = D.AddDate(0, 0, 1) {
+	for D := obs[0].Date.AddDate(0, 0, -3); !D.After(end); D = D.AddDate(0, 0, 1) {
+		// An issue day is a measured day; the latest measurement it knows is its own.
 		latest := -1
 		for j := range obs {
-			if !obs[j].Date.After(D) {
+			if obs[j].Date.Equal(D) {
 				latest = j
 			}
 		}
-		if latest < 0 || D.Sub(obs[latest].Date) > (MaxGap-1)*24*time.Hour {
+		if latest < 0 {
 			continue
 		}
 		level := 0.0
@@ -245,39 +246,45 @@ func TestNoPeekingAllModels(t *testing.T) {
 	}
 }
 
-// TestSesLeadOneIsSmooth checks that the lead-1 forecasts of ses are Smooth's predictions day for day,
-// and that the only extra ones are issued after the last measurement.
-func TestSesLeadOneIsSmooth(t *testing.T) {
+// TestSesIsSmooth checks that for every day, the ses forecast of the shortest lead (issued on the latest
+// measured day before it) is Smooth's prediction of that day, and that ses forecasts exactly the days
+// Smooth predicts.
+func TestSesIsSmooth(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 8))
 	for trial := 0; trial < 200; trial++ {
 		obs := series(r, 1+r.IntN(80))
-		ses := map[string]Forecast{}
+		ses := map[string]Forecast{} // by target day, the shortest lead
 		for f := range Models()[0].Forecasts(obs) {
-			if f.Lead == 1 {
-				ses[f.Date.Format(time.DateOnly)] = f
+			k := f.Date.Format(time.DateOnly)
+			if g, ok := ses[k]; !ok || f.Lead < g.Lead {
+				ses[k] = f
 			}
 		}
 		smooth := Smooth(obs, Alpha)
 		for _, p := range smooth {
 			f, ok := ses[p.Date.Format(time.DateOnly)]
 			if !ok || f.Value != p.Value || !f.Date.Equal(p.Date) {
-				t.Fatalf("trial %d: Smooth predicts %s %v, ses lead 1 has %v (%v)", trial, p.Date.Format(time.DateOnly), p.Value, f, ok)
+				t.Fatalf("trial %d: Smooth predicts %s %v, ses's shortest lead has %v (%v)", trial, p.Date.Format(time.DateOnly), p.Value, f, ok)
 			}
+		}
+		// Smooth stops at the day after the last measurement; the last run also predicts the two after.
+		if len(ses) != len(smooth)+2 {
+			t.Fatalf("trial %d: ses forecasts %d days, Smooth predicts %d", trial, len(ses), len(smooth))
 		}
 		last := obs[len(obs)-1].Date
 		for _, f := range ses {
-			if !slices.ContainsFunc(smooth, func(p Point) bool { return p.Date.Equal(f.Date) }) && !f.Issued.After(last) {
-				t.Fatalf("trial %d: ses lead 1 %v is not in Smooth but issued by the last measurement %s", trial, f, last.Format(time.DateOnly))
+			if f.Issued.After(last) {
+				t.Fatalf("trial %d: %v issued after the last measurement %s", trial, f, last.Format(time.DateOnly))
 			}
-		}
-		if len(ses) != len(smooth)+min(MaxGap-1, len(ses)) {
-			t.Fatalf("trial %d: %d ses lead-1 forecasts, %d of Smooth", trial, len(ses), len(smooth))
+			if !slices.ContainsFunc(smooth, func(p Point) bool { return p.Date.Equal(f.Date) }) && !f.Date.After(last.AddDate(0, 0, 1)) {
+				t.Fatalf("trial %d: ses forecasts %v, a day Smooth does not predict", trial, f)
+			}
 		}
 	}
 }
 
-// TestLeads checks Date − Issued = Lead, the set of leads, and that ses and persistence never forecast
-// from a measurement more than MaxGap−1 days old at issue.
+// TestLeads checks Date − Issued = Lead, the set of leads, and that every model issues on measured days
+// only.
 func TestLeads(t *testing.T) {
 	r := rand.New(rand.NewPCG(9, 10))
 	obs := longSeries(r, date(2017, 3, 1), 1200)
@@ -293,16 +300,8 @@ func TestLeads(t *testing.T) {
 			leads[f.Model] = map[int]bool{}
 		}
 		leads[f.Model][f.Lead] = true
-		if f.Model != "climatology" {
-			latest := time.Time{}
-			for _, p := range obs {
-				if !p.Date.After(f.Issued) {
-					latest = p.Date
-				}
-			}
-			if latest.IsZero() || f.Issued.Sub(latest) > (MaxGap-1)*24*time.Hour {
-				t.Fatalf("%v: latest measurement %s is too old", f, latest.Format(time.DateOnly))
-			}
+		if !slices.ContainsFunc(obs, func(p Point) bool { return p.Date.Equal(f.Issued) }) {
+			t.Fatalf("%v: issued on a day without a measurement", f)
 		}
 	}
 	for _, m := range []string{"ses", "persistence", "climatology"} {
@@ -317,7 +316,7 @@ func TestLeads(t *testing.T) {
 	for f := range m.Forecasts(obs[:1]) {
 		got = append(got, f.Lead)
 	}
-	if !slices.Equal(got, []int{7, 2, 7, 2, 7, 2}) { // issued on the day and the next two
+	if !slices.Equal(got, []int{7, 2}) { // issued on the measured day only
 		t.Errorf("leads %v", got)
 	}
 }
@@ -326,9 +325,9 @@ func TestLeads(t *testing.T) {
 func TestHandChecked(t *testing.T) {
 	d := func(day int) time.Time { return date(2020, 1, day) }
 	obs := []Point{{d(1), 10}, {d(2), 20}, {d(4), 40}, {d(10), 0}}
-	// Issue days: 1 to 6 (day 7 is 3 days after day 4), then 10 to 12.
-	level := map[int]float64{1: 10, 2: 15, 3: 15, 4: 27.5, 5: 27.5, 6: 27.5, 10: 13.75, 11: 13.75, 12: 13.75}
-	last := map[int]float64{1: 10, 2: 20, 3: 20, 4: 40, 5: 40, 6: 40, 10: 0, 11: 0, 12: 0}
+	// Issue days: the measured days 1, 2, 4 and 10, none after the last.
+	level := map[int]float64{1: 10, 2: 15, 4: 27.5, 10: 13.75}
+	last := map[int]float64{1: 10, 2: 20, 4: 40, 10: 0}
 	want := map[fkey]float64{}
 	for day, v := range level {
 		for lead := 1; lead <= 3; lead++ {
@@ -351,29 +350,27 @@ func TestClimatologyHandChecked(t *testing.T) {
 		obs: []Point{{date(2019, 12, 22), 8}, {date(2019, 12, 28), 10}, {date(2020, 1, 3), 20},
 			{date(2020, 1, 7), 60}, {date(2020, 12, 29), 100}},
 		// T = 30 Dec 2020: window 23 Dec 2019 – 6 Jan 2020 holds 10 and 20; from 31 Dec on, 7 Jan too.
-		want: map[string][3]float64{"2020-12-29": {15, 30, 30}, "2020-12-30": {30, 30, 30}, "2020-12-31": {30, 30, 30}},
+		want: map[string][3]float64{"2020-12-29": {15, 30, 30}},
 	}, {
 		name: "leap day in the earlier year",
 		obs:  []Point{{date(2020, 2, 21), 10}, {date(2020, 2, 29), 50}, {date(2020, 3, 7), 30}, {date(2021, 2, 27), 1}},
 		// T = 28 Feb 2021: 21 Feb – 6 Mar 2020 holds 10 and 50; T = 1 Mar: 23 Feb – 8 Mar holds 50 and 30.
-		want: map[string][3]float64{"2021-02-27": {30, 40, 40}, "2021-02-28": {40, 40, 40}, "2021-03-01": {40, 40, 40}},
+		want: map[string][3]float64{"2021-02-27": {30, 40, 40}},
 	}, {
 		name: "29 February as a target",
 		obs:  []Point{{date(2023, 2, 21), 10}, {date(2023, 3, 7), 30}, {date(2023, 3, 8), 70}, {date(2024, 2, 28), 1}},
 		// T = 29 Feb 2024 uses 28 Feb 2023: 21 Feb – 7 Mar holds 10 and 30; T = 1 Mar: 22 Feb – 8 Mar.
-		want: map[string][3]float64{"2024-02-28": {20, 50, 50}, "2024-02-29": {50, 50, 50}, "2024-03-01": {50, 50, 50}},
+		want: map[string][3]float64{"2024-02-28": {20, 50, 50}},
 	}, {
 		name: "two earlier years",
 		obs:  []Point{{date(2019, 6, 10), 10}, {date(2020, 6, 12), 30}, {date(2021, 6, 9), 5}},
-		// T = 10 Jun 2021: 10 (k=2) and 30 (k=1); issued 2020-06-12 to 14, only 10. Issued in 2019: silent.
-		want: map[string][3]float64{
-			"2020-06-12": {10, 10, 10}, "2020-06-13": {10, 10, 10}, "2020-06-14": {10, 10, 10},
-			"2021-06-09": {20, 20, 20}, "2021-06-10": {20, 20, 20}, "2021-06-11": {20, 20, 20}},
+		// T = 10 Jun 2021: 10 (k=2) and 30 (k=1); issued 2020-06-12, only 10. Issued in 2019: silent.
+		want: map[string][3]float64{"2020-06-12": {10, 10, 10}, "2021-06-09": {20, 20, 20}},
 	}, {
 		name: "window of the year before reaching into the target's year",
 		obs:  []Point{{date(2021, 1, 1), 7}, {date(2021, 12, 22), 1}},
 		// T = 25 Dec 2021: 18 Dec 2020 – 1 Jan 2021 holds 1 Jan 2021 (358 days before T); T = 24 Dec: not.
-		want: map[string][3]float64{"2021-12-22": {0, 0, 7}, "2021-12-23": {0, 7, 7}, "2021-12-24": {7, 7, 7}},
+		want: map[string][3]float64{"2021-12-22": {0, 0, 7}},
 	}}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
