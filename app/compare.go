@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aqdash/aqdash/app/age"
+	"github.com/aqdash/aqdash/app/aqi"
 
 	"github.com/aqdash/aqdash/queries"
 )
@@ -29,7 +30,9 @@ type comparePage struct {
 	viewControls
 	// Matches are the choices of which days to list.
 	Matches []option
-	Legends []typeLegend
+	Legends *scaleLegend
+	// Scale is the AQI scale the view shows its bands in.
+	Scale *aqi.Scale
 	// Chart is nil when there is nothing to draw; ChartNote then says why, or says which series it
 	// shows when several are chosen.
 	Chart     *chart
@@ -334,7 +337,8 @@ func (s *server) renderCompare(c *fiber.Ctx, page string, p comparePage) error {
 func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, dashboard bool) (comparePage, error) {
 	ctx, cancel := s.queryContext(c)
 	defer cancel()
-	p := comparePage{Base: base, Dashboard: dashboard}
+	sc := viewScale(c, cv.View)
+	p := comparePage{Base: base, Dashboard: dashboard, Scale: sc}
 	locs, types, err := s.listOptions(ctx)
 	if err != nil {
 		return p, err
@@ -362,14 +366,15 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		return p, err
 	}
 	p.viewControls = newViewControls(base, v, locs, types)
+	p.ScaleOpts = scaleOptions(sc)
 	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{queries.Historic, queries.Predictions}, v); err != nil {
 		return p, err
 	}
 	p.SelfURL = compareURL(base, cv)
-	p.Legends = legendsFor(v.Types)
-	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType)
+	p.Legends = legendsFor(sc, v.Types)
+	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType, sc)
 	for _, r := range rows {
-		p.Rows = append(p.Rows, newCompareRowView(r, p.SingleType == ""))
+		p.Rows = append(p.Rows, newCompareRowView(sc, r, p.SingleType == ""))
 	}
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == cv.Match})
@@ -413,7 +418,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ChartNote = "Choose a pollutant to see its chart."
 	default:
 		loc, typ := v.Locations[0], v.Types[0]
-		if p.Chart, err = s.seriesChart(ctx, loc, typ, chartModels(cv), cv.Lead, v.From, v.To); err != nil {
+		if p.Chart, err = s.seriesChart(ctx, sc, loc, typ, chartModels(cv), cv.Lead, v.From, v.To); err != nil {
 			return p, err
 		}
 		var several []string
@@ -440,7 +445,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		if len(latest) == 1 {
 			r := latest[0]
 			p.Latest = &latestView{Date: r.Date, Location: r.Location, Type: r.Type, Value: formatNumber(r.Value),
-				Unit: pollutantUnit(r.Type), Band: bandFor(r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
+				Unit: pollutantUnit(r.Type), Band: bandFor(sc, r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
 		}
 		run, ok, err := queries.LatestForecast(ctx, s.db, v.Locations[0], v.Types[0], cv.Model)
 		if err != nil {
@@ -448,7 +453,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		}
 		p.ForecastFor = cv.Model + " for " + p.LatestFor
 		if ok {
-			p.Forecast = newForecastView(cv.Model, v.Types[0], run, p.Latest)
+			p.Forecast = newForecastView(sc, cv.Model, v.Types[0], run, p.Latest)
 		}
 	}
 	return p, nil
@@ -456,7 +461,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 
 // newForecastView is the latest forecast as the dashboard shows it: its days after the last
 // measurement (latest, nil when there is none); nil when no day is.
-func newForecastView(model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
+func newForecastView(sc *aqi.Scale, model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
 	fv := &forecastView{Model: model, Issued: run.Issued}
 	for _, pt := range run.Points {
 		if latest != nil && !pt.Date.After(latest.Date) {
@@ -464,7 +469,7 @@ func newForecastView(model, typ string, run queries.LatestRun, latest *latestVie
 		}
 		value := pt.Value
 		fv.Points = append(fv.Points, forecastPointView{Date: pt.Date, Lead: pt.Lead, Value: formatNumber(value),
-			Unit: pollutantUnit(typ), Band: bandFor(typ, &value)})
+			Unit: pollutantUnit(typ), Band: bandFor(sc, typ, &value)})
 	}
 	if len(fv.Points) == 0 {
 		return nil
@@ -540,7 +545,7 @@ func byLeadStrip(base string, cv queries.CompareView, leads []queries.LeadMAE) [
 
 // seriesChart builds the chart of one series over [from, to] (a zero bound is where its data starts or
 // ends), its points summed by the database; nil when the series has no day there.
-func (s *server) seriesChart(ctx context.Context, loc, typ string, models []string, lead int, from, to time.Time) (*chart, error) {
+func (s *server) seriesChart(ctx context.Context, sc *aqi.Scale, loc, typ string, models []string, lead int, from, to time.Time) (*chart, error) {
 	// The range is where any of the models (or the measurements) has a day.
 	var first, last time.Time
 	for _, m := range models {
@@ -577,16 +582,17 @@ func (s *server) seriesChart(ctx context.Context, loc, typ string, models []stri
 		}
 		lines[i] = chartModel{Model: m, Rows: buckets}
 	}
-	return buildChart(loc, typ, start, end, step, lines), nil
+	return buildChart(sc, loc, typ, start, end, step, lines), nil
 }
 
-// newCompareRowView formats one row; withUnit puts the unit beside values when pollutants are mixed.
-func newCompareRowView(r queries.CompareRow, withUnit bool) compareRowView {
+// newCompareRowView formats one row, its bands on the scale sc; withUnit puts the unit beside values
+// when pollutants are mixed.
+func newCompareRowView(sc *aqi.Scale, r queries.CompareRow, withUnit bool) compareRowView {
 	out := compareRowView{
 		Date: r.Date, Location: r.Location, Type: r.Type,
 		Actual: optNumber(r.Actual), Predicted: optNumber(r.Predicted),
 		Error: signed(r.Error), AbsError: optNumber(r.AbsError), PctError: signed(r.PctError),
-		ActualBand: bandFor(r.Type, r.Actual), PredBand: bandFor(r.Type, r.Predicted),
+		ActualBand: bandFor(sc, r.Type, r.Actual), PredBand: bandFor(sc, r.Type, r.Predicted),
 		MissingActual: r.Actual == nil, MissingPredicted: r.Predicted == nil,
 	}
 	if withUnit {
@@ -659,8 +665,11 @@ type metricsView struct {
 	MAE, RMSE, Bias, MAPE, Skill string
 	SkillMAE, PersistenceMAE     string
 	Unit                         string
-	// Banded is true when some of the rows have AQI bands; the band figures follow.
+	// Banded is true when some of the rows have AQI bands; the band figures follow, counted on the
+	// scale BandScale: the figure "Poor or worse" is its level-3 band or worse (Worse: "Poor"; Edges
+	// says where that starts), OtherScale names it ("India NAQI") when the view shows another scale.
 	Banded                             bool
+	Worse, Edges, OtherScale           string
 	BandN, BandAgreement               string
 	PoorActual, Hits, HitRate          string
 	PoorPredicted, FalseAlarms, FARate string
@@ -674,8 +683,13 @@ type metricsView struct {
 	RefModelMAE, RefVerdict string
 }
 
-// newMetricsView formats the metrics of a comparison.
-func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string) metricsView {
+// metricsBandScale is the scale the comparison's band figures (band agreement, hit and false-alarm
+// counts) are counted on by the database: India's NAQI (migration 004's aqdash_band), whatever the
+// view's scale. Per-scale counts come with the band-pair sums of issue #15.
+var metricsBandScale = aqi.Default()
+
+// newMetricsView formats the metrics of a comparison; sc is the view's scale.
+func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string, sc *aqi.Scale) metricsView {
 	dash := func(v *float64, unit string) string {
 		if v == nil {
 			return "—"
@@ -694,6 +708,21 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 		Unit:       pollutantUnit(singleType),
 		MixedUnits: singleType == "",
 	}
+	bs := metricsBandScale
+	mv.Worse = bs.BandName(aqi.Levels / 2)
+	if bs != sc {
+		mv.OtherScale = bs.Short
+	}
+	var edges []string
+	for _, typ := range aqi.BandedTypes {
+		b := bs.Bands(typ)[aqi.Levels/2]
+		op := "from "
+		if bs.UpperInclusive {
+			op = "above "
+		}
+		edges = append(edges, pollutantLabel(typ)+" "+op+strconv.FormatFloat(b.Lower, 'f', -1, 64))
+	}
+	mv.Edges = strings.Join(edges, ", ") + " µg/m³"
 	mv.Bias = signed(m.Bias)
 	if mv.Bias == "" {
 		mv.Bias = "—"
