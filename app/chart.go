@@ -135,6 +135,18 @@ type chartBucket struct {
 	hasA, hasP   bool
 }
 
+// chartBandNames are the chart's names of the bands whose own name is wider than the margin right of
+// the plot (88 pixels, about 12 characters): short forms. The legend below the chart names them in full.
+var chartBandNames = map[string]string{"usg": "USG", "very_unhealthy": "V. Unhealthy"}
+
+// chartBandName is a band's name beside the chart's stripe.
+func chartBandName(b aqi.Band) string {
+	if n, ok := chartBandNames[b.Key]; ok {
+		return n
+	}
+	return b.Name
+}
+
 // buildChart computes the chart of one series, its band background on the scale sc, over the days from start to end, drawn by step, from the
 // buckets of each model (queries.SeriesBuckets of that range, step's unit and the model; at most
 // maxChartModels): the measured line, then one line per model. It returns nil when there is nothing to
@@ -202,8 +214,8 @@ func buildChart(sc *aqi.Scale, location, typ string, start, end time.Time, step 
 			break
 		}
 		hi, lo := y(math.Min(b.Upper, top)), y(b.Lower)
-		band := chartBand{Y: round1(hi), H: round1(lo - hi), Class: b.Class, Name: b.Name, LabelY: round1((hi + lo) / 2)}
-		band.ShowLabel = band.H >= 11
+		band := chartBand{Y: round1(hi), H: round1(lo - hi), Class: b.Class, Name: chartBandName(b), LabelY: round1((hi + lo) / 2)}
+		band.ShowLabel = band.H >= 13
 		c.Bands = append(c.Bands, band)
 	}
 

@@ -190,7 +190,8 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if out.Total != 60 || len(out.Rows) != 60 || out.Match != "all" {
 		t.Fatalf("total %d, %d rows, match %q", out.Total, len(out.Rows), out.Match)
 	}
-	keys := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
+	keys := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error",
+		"actual_band", "predicted_band", "actual_aqi", "predicted_aqi"}
 	for _, r := range out.Rows {
 		if len(r) != len(keys) {
 			t.Fatalf("row keys: %v", r)
@@ -204,7 +205,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if r := out.Rows[5]; r["date"] != "2020-03-06" || r["actual"] != 0.0 || r["error"] == nil || r["pct_error"] != nil {
 		t.Errorf("zero measurement row: %v", r)
 	}
-	if r := out.Rows[10]; r["actual"] != nil || r["predicted"] == nil || r["error"] != nil {
+	if r := out.Rows[10]; r["actual"] != nil || r["predicted"] == nil || r["error"] != nil || r["actual_band"] != nil || r["actual_aqi"] != nil || r["predicted_band"] == nil {
 		t.Errorf("missing measurement row: %v", r)
 	}
 	for _, k := range []string{"n", "mae", "rmse", "bias", "mape", "mape_n", "skill_persistence", "skill_n", "band_agreement", "hit_rate", "false_alarm_rate"} {
