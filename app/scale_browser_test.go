@@ -30,9 +30,10 @@ const bandState = `(() => {
 // scale exactly, a reload keeps it, and a link followed from the page keeps it.
 func TestBrowserScaleSwitch(t *testing.T) {
 	base := placeServer(t)
-	b := newBrowser(t)
+	var b *browser
 	for _, view := range []string{"/?location=Hyderabad&type=pm25", "/compare?location=Hyderabad&type=pm25", "/historic?location=Hyderabad&type=pm25", "/predictions?location=Hyderabad&type=pm25"} {
 		var naqi, epa string
+		b = newBrowser(t) // a browser per view: each has its own time limit
 		b.run(t, chromedp.Navigate(base+view), chromedp.WaitVisible(`#view tbody`), jsWait(`typeof htmx !== 'undefined'`),
 			chromedp.Evaluate(bandState, &naqi))
 		if !strings.Contains(naqi, `"scale":"naqi"`) || !strings.Contains(naqi, "aqi aqi-") || strings.Contains(naqi, "epa-") || strings.Contains(naqi, "scale=") {
@@ -70,12 +71,12 @@ func TestBrowserScaleSwitch(t *testing.T) {
 	// A link followed from a US EPA page keeps the scale: the navigation to the overview, and its
 	// links into the dashboard.
 	var href string
-	b.run(t, chromedp.Click(`#site-nav a[href^="/locations"]`), chromedp.WaitVisible(`table.overview`),
+	b.run(t, chromedp.Click(`#site-nav a[href^="/locations"]`, chromedp.ByQuery), chromedp.WaitVisible(`table.overview`),
 		chromedp.Evaluate(`document.querySelector('table.overview a.chip').getAttribute('href')`, &href))
 	if !strings.Contains(href, "scale=us_epa") {
 		t.Fatalf("the overview's link %q drops the scale", href)
 	}
-	b.run(t, chromedp.Click(`table.overview a.chip`), chromedp.WaitVisible(`#view tbody`))
+	b.run(t, chromedp.Click(`table.overview a.chip[href*="type=pm10"]`, chromedp.ByQuery), chromedp.WaitVisible(`#view tbody`))
 	var st string
 	b.run(t, chromedp.Evaluate(bandState, &st))
 	if !strings.Contains(st, `"scale":"us_epa"`) || !strings.Contains(st, "epa-") {
