@@ -419,7 +419,6 @@ func (b *browser) runAxe(t *testing.T) []axeViolation {
 // with a metric's definition open on the dashboard: any serious or critical violation fails, printed.
 func TestBrowserAxe(t *testing.T) {
 	base := placeServer(t)
-	b := newBrowser(t)
 	pages := []string{"/", "/compare?location=Hyderabad&type=pm25", "/historic", "/predictions", "/locations", "/no/such/page",
 		"/historic?location=Delhi&from=2019-01-10&to=2019-01-01",
 		// Every page again on the US EPA scale (its own badge colours), and Delhi's PM10, whose values
@@ -427,11 +426,12 @@ func TestBrowserAxe(t *testing.T) {
 		"/?scale=us_epa", "/compare?location=Hyderabad&type=pm25&scale=us_epa", "/historic?scale=us_epa", "/predictions?scale=us_epa",
 		"/locations?scale=us_epa", "/no/such/page?scale=us_epa", "/historic?location=Delhi&from=2019-01-10&to=2019-01-01&scale=us_epa",
 		"/?location=Delhi&type=pm10&scale=us_epa", "/?location=Delhi&type=pm10"}
-	b.expectStatus(404, "/no/such/page")
-	b.expectStatus(404, "/no/such/page?scale=us_epa")
-	b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")
-	b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01&scale=us_epa")
 	for _, m := range []uiMode{{"phone-light", 375, 800, false}, {"phone-dark", 375, 800, true}, {"desktop-light", 1280, 900, false}, {"desktop-dark", 1280, 900, true}} {
+		b := newBrowser(t) // a browser per mode: each has its own time limit
+		b.expectStatus(404, "/no/such/page")
+		b.expectStatus(404, "/no/such/page?scale=us_epa")
+		b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")
+		b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01&scale=us_epa")
 		b.run(t, m.apply())
 		for _, p := range pages {
 			b.run(t, chromedp.Navigate(base+p), chromedp.WaitVisible(`main h1`), jsWait(`typeof htmx !== 'undefined'`))
