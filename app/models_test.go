@@ -330,7 +330,7 @@ func TestDashboardLatestForecast(t *testing.T) {
 		"Latest forecast: ses, issued <time datetime=\"" + last.Format(time.DateOnly) + "\">",
 		`<time datetime="` + modelsDay0.AddDate(0, 0, modelsDays).Format(time.DateOnly) + `">`, "(1 day ahead)", ">81.00 <span",
 		`<time datetime="` + modelsDay0.AddDate(0, 0, modelsDays+1).Format(time.DateOnly) + `">`, "(2 days ahead)", ">95.00 <span",
-		`<span class="aqi aqi-2">Moderate</span></li>`, `<span class="aqi aqi-3">Poor</span></li>`,
+		chipHTML("aqi-2", "Moderate", "pm25", 81), chipHTML("aqi-3", "Poor", "pm25", 95),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("forecast card lacks %q", want)
@@ -363,7 +363,7 @@ func TestPredictionsModelLeadColumnsAndFilters(t *testing.T) {
 		t.Fatalf("ses lead 2: total %d rows %d, want %d", out.Total, len(out.Rows), want)
 	}
 	for _, r := range out.Rows {
-		if len(r) != 6 || r["model"] != "ses" || r["lead"] != float64(2) || r["prediction"] == nil || r["date"] == nil {
+		if len(r) != 8 || r["band"] == nil || r["aqi"] == nil || r["model"] != "ses" || r["lead"] != float64(2) || r["prediction"] == nil || r["date"] == nil {
 			t.Fatalf("row %v", r)
 		}
 	}

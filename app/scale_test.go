@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -267,6 +268,12 @@ func demoTestServer(t *testing.T) *testServer {
 	}
 	t.Logf("demo data loaded in %v", res.Elapsed.Round(time.Millisecond))
 	return ts
+}
+
+// chipHTML is the band badge of a NAQI value as a page writes it, its sub-index from app/aqi.
+func chipHTML(class, name, typ string, v float64) string {
+	i, _ := aqi.Default().SubIndex(typ, v)
+	return fmt.Sprintf(`<span class="aqi %s" title="AQI %d">%s<span class="visually-hidden">, AQI %d</span></span></li>`, class, i, name, i)
 }
 
 // hrefs lists every href of a page.
