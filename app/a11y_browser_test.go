@@ -179,7 +179,7 @@ func TestBrowserTypedDatesApplyOnce(t *testing.T) {
 		// From one date to the other: nothing yet. Tab on past the dates: applied, the focus on the next control.
 		typeInto(`#f-from`, "2019-02-01")
 		typeInto(`#f-to`, "2019-06-30") // focusing #f-to left #f-from for the other date: no request
-		next := `#f-size`
+		next := `#f-scale`
 		if path == "/" || path == "/compare" {
 			next = `#f-match`
 		}

@@ -106,9 +106,9 @@ func (s *server) render(c *fiber.Ctx, status int, page, fragment string, data an
 		if err := s.views.engine.Render(buf, "layouts/title", data); err != nil {
 			return &renderError{"layouts/title", err}
 		}
-		// And the navigation out of band, on the fragment's scale (layouts/nav-oob), when it may differ
-		// from the page's: a view's swap, not the count's.
-		if fragment != "partials/count" {
+		// And the navigation out of band, on the fragment's scale (layouts/nav-oob), when the swap
+		// changes the scale the page's links carry (a view's swap, not the count's).
+		if fragment != "partials/count" && scaleChanged(c) {
 			if err := s.views.engine.Render(buf, "layouts/nav-oob", data); err != nil {
 				return &renderError{"layouts/nav-oob", err}
 			}

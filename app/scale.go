@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -64,6 +65,26 @@ func viewScale(c *fiber.Ctx, v queries.View) *aqi.Scale {
 func requestScale(c *fiber.Ctx) (key string, sc *aqi.Scale) {
 	key, sc, _ = parseScale(c)
 	return key, sc
+}
+
+// scaleChanged reports whether an htmx request asks for another scale than the page it comes from
+// (HX-Current-URL) carries in its links; true when that is unknown.
+func scaleChanged(c *fiber.Ctx) bool {
+	cur := c.Get("HX-Current-URL")
+	if cur == "" {
+		return true
+	}
+	u, err := url.Parse(cur)
+	if err != nil {
+		return true
+	}
+	def := defaultScale(c)
+	from := ""
+	if sc, ok := aqi.Get(strings.TrimSpace(u.Query().Get("scale"))); ok && sc != def {
+		from = sc.Key
+	}
+	to, _ := requestScale(c)
+	return from != to
 }
 
 // withScale adds scale=key to a URL that has no query yet or has one; key "" leaves it as it is.

@@ -73,13 +73,18 @@ func TestScaleParamOnEveryView(t *testing.T) {
 			continue
 		}
 		// A swap pushes the canonical URL: the scale when it is not the deployment's.
-		resp, frag := ts.get(t, view+"&scale=us_epa", "HX-Request", "true")
+		resp, frag := ts.get(t, view+"&scale=us_epa", "HX-Request", "true", "HX-Current-URL", "http://example.com"+view)
 		if push := resp.Header.Get("HX-Push-Url"); !strings.Contains(push, "scale=us_epa") || !strings.HasPrefix(push, path) {
 			t.Errorf("%s: HX-Push-Url %q lacks the scale", view, push)
 		}
 		// The navigation follows out of band.
 		if !strings.Contains(frag, `<nav id="site-nav" hx-swap-oob="true"`) || !strings.Contains(frag, `href="/compare?scale=us_epa"`) {
 			t.Errorf("%s: the fragment does not bring the navigation on its scale", view)
+		}
+		// A swap that keeps the page's scale leaves the navigation alone.
+		_, frag = ts.get(t, view+"&scale=us_epa&size=10", "HX-Request", "true", "HX-Current-URL", "http://example.com"+view+"&scale=us_epa")
+		if strings.Contains(frag, "hx-swap-oob") && strings.Contains(frag, `id="site-nav"`) {
+			t.Errorf("%s: a swap on the same scale re-sends the navigation", view)
 		}
 		resp, _ = ts.get(t, view+"&scale=naqi", "HX-Request", "true")
 		if push := resp.Header.Get("HX-Push-Url"); strings.Contains(push, "scale") {
