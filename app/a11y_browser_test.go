@@ -179,7 +179,7 @@ func TestBrowserTypedDatesApplyOnce(t *testing.T) {
 		// From one date to the other: nothing yet. Tab on past the dates: applied, the focus on the next control.
 		typeInto(`#f-from`, "2019-02-01")
 		typeInto(`#f-to`, "2019-06-30") // focusing #f-to left #f-from for the other date: no request
-		next := `#f-size`
+		next := `#f-scale`
 		if path == "/" || path == "/compare" {
 			next = `#f-match`
 		}
@@ -414,37 +414,48 @@ func (b *browser) runAxe(t *testing.T) []axeViolation {
 }
 
 // TestBrowserAxe runs axe-core on every page (the dashboard, a comparison of one series, both tables,
-// the ranking, an error page and a view with a bad filter) at 375 and 1280 px wide, light and dark,
-// with a metric's definition open on the dashboard: any serious or critical violation fails, printed.
+// the ranking, the calendar, the accuracy view, an error page and a view with a bad filter), on both AQI
+// scales, at 375 and 1280 px wide, light and dark, with a metric's definition open on the dashboard: any
+// serious or critical violation fails, printed.
 func TestBrowserAxe(t *testing.T) {
 	base := placeServer(t)
-	b := newBrowser(t)
 	pages := []string{"/", "/compare?location=Hyderabad&type=pm25", "/accuracy?type=pm25", "/historic", "/predictions", "/locations", "/no/such/page",
-		"/historic?location=Delhi&from=2019-01-10&to=2019-01-01"}
-	b.expectStatus(404, "/no/such/page")
-	b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")
-	axePages(t, b, base, pages)
+		"/historic?location=Delhi&from=2019-01-10&to=2019-01-01",
+		// Every page again on the US EPA scale (its own badge colours), and Delhi's PM10, whose values
+		// reach the bands the Hyderabad fixture does not.
+		"/?scale=us_epa", "/compare?location=Hyderabad&type=pm25&scale=us_epa", "/accuracy?type=pm25&scale=us_epa", "/historic?scale=us_epa", "/predictions?scale=us_epa",
+		"/locations?scale=us_epa", "/no/such/page?scale=us_epa", "/historic?location=Delhi&from=2019-01-10&to=2019-01-01&scale=us_epa",
+		"/?location=Delhi&type=pm10&scale=us_epa", "/?location=Delhi&type=pm10"}
+	axePages(t, base, pages, func(b *browser) {
+		b.expectStatus(404, "/no/such/page")
+		b.expectStatus(404, "/no/such/page?scale=us_epa")
+		b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01")
+		b.expectStatus(400, "/historic?location=Delhi&from=2019-01-10&to=2019-01-01&scale=us_epa")
+	})
 }
 
 // TestBrowserAxeCalendarRanking runs the same check on the calendar and the city ranking, in both
-// scales and for a pollutant without bands, and the overview of every series (a browser of its own:
-// each test's browser has 90 s).
+// scales and for a pollutant without bands, and the overview of every series.
 func TestBrowserAxeCalendarRanking(t *testing.T) {
 	base := placeServer(t)
-	b := newBrowser(t)
-	axePages(t, b, base, []string{"/calendar", "/calendar?location=Hyderabad&type=pm25&year=2019&scale=us_epa", "/calendar?location=Delhi&type=no2&year=2019",
-		"/locations?type=pm25&from=2019-01-01&to=2019-12-31&scale=us_epa&sort=unhealthy_or_worse", "/locations?type=no2", "/locations/all"})
+	axePages(t, base, []string{"/calendar", "/calendar?location=Hyderabad&type=pm25&year=2019&scale=us_epa", "/calendar?location=Delhi&type=no2&year=2019",
+		"/locations?type=pm25&from=2019-01-01&to=2019-12-31&scale=us_epa&sort=unhealthy_or_worse", "/locations?type=no2", "/locations/all"}, nil)
 }
 
-// axePages runs axe-core on each page at 375 and 1280 px wide, light and dark, and fails on every serious
-// or critical violation, printed.
-func axePages(t *testing.T, b *browser, base string, pages []string) {
+// axePages runs axe-core on each page at 375 and 1280 px wide, light and dark, a browser per mode (each
+// has its own time limit; expect declares its expected error statuses), and fails on every serious or
+// critical violation, printed.
+func axePages(t *testing.T, base string, pages []string, expect func(*browser)) {
 	t.Helper()
 	for _, m := range []uiMode{{"phone-light", 375, 800, false}, {"phone-dark", 375, 800, true}, {"desktop-light", 1280, 900, false}, {"desktop-dark", 1280, 900, true}} {
+		b := newBrowser(t)
+		if expect != nil {
+			expect(b)
+		}
 		b.run(t, m.apply())
 		for _, p := range pages {
 			b.run(t, chromedp.Navigate(base+p), chromedp.WaitVisible(`main h1`), jsWait(`typeof htmx !== 'undefined'`))
-			if p == "/" {
+			if p == "/" || p == "/?scale=us_epa" {
 				b.run(t, chromedp.Evaluate(`document.querySelector('details.term').open = true`, nil))
 			}
 			for _, v := range b.runAxe(t) {

@@ -307,7 +307,7 @@ func accuracyURL(base string, av queries.AccuracyView, scale *aqi.Scale) string 
 // showAccuracy is the accuracy breakdown: one row per group of the comparison's days, every metric
 // and threshold score from the sums, sorted and paged.
 func (s *server) showAccuracy(c *fiber.Ctx) error {
-	scale := viewScale(c)
+	_, scale := requestScale(c)
 	av, ap, errs, err := s.parseAccuracyResolved(c, scale)
 	if err != nil {
 		return err
@@ -699,7 +699,7 @@ func newAccuracyGroupJSON(g queries.AccuracyGroup, av queries.AccuracyView) accu
 
 // exportAccuracyJSON is the JSON twin of the breakdown: the same parameters, the same page of groups.
 func (s *server) exportAccuracyJSON(c *fiber.Ctx) error {
-	scale := viewScale(c)
+	_, scale := requestScale(c)
 	av, _, errs, err := s.parseAccuracyResolved(c, scale)
 	if err != nil {
 		return err
@@ -724,7 +724,7 @@ func (s *server) exportAccuracyJSON(c *fiber.Ctx) error {
 // exportAccuracyCSV writes every group of the breakdown (all pages) in the view's order: the by
 // columns, then every metric by its JSON name; an empty field where the JSON has null.
 func (s *server) exportAccuracyCSV(c *fiber.Ctx) error {
-	scale := viewScale(c)
+	_, scale := requestScale(c)
 	av, _, errs, err := s.parseAccuracyResolved(c, scale)
 	if err != nil {
 		return err

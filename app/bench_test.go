@@ -119,7 +119,7 @@ func BenchmarkRender(b *testing.B) {
 			data, err = s.tablePage(c, queries.Historic, v)
 		case "accuracy_by_location", "accuracy_by_location_model", "accuracy_series_by_month":
 			page, fragment = "pages/accuracy", "partials/accuracy"
-			scale := viewScale(c)
+			_, scale := requestScale(c)
 			av, ap, errs, perr := s.parseAccuracyResolved(c, scale)
 			if perr != nil || len(errs) > 0 {
 				b.Fatal(perr, errs)

@@ -23,6 +23,8 @@ type calendarView struct {
 	Location, Type string
 	Year           int
 	Scale          *aqi.Scale
+	// ScaleKey is the scale as the URL carries it, "" for the deployment's.
+	ScaleKey string
 }
 
 // query is the view's canonical query string: location, type and year always (what the defaults
@@ -32,8 +34,8 @@ func (v calendarView) query() url.Values {
 	q.Set("location", v.Location)
 	q.Set("type", v.Type)
 	q.Set("year", strconv.Itoa(v.Year))
-	if !isDefaultScale(v.Scale) {
-		q.Set("scale", v.Scale.Key)
+	if v.ScaleKey != "" {
+		q.Set("scale", v.ScaleKey)
 	}
 	return q
 }
@@ -49,7 +51,7 @@ const minYear, maxYear = 1900, 2200
 func (s *server) parseCalendar(ctx context.Context, c *fiber.Ctx) (calendarView, []int, error) {
 	var v calendarView
 	var err error
-	if v.Scale, err = s.scaleParam(c); err != nil {
+	if v.ScaleKey, v.Scale, err = s.scaleParam(c); err != nil {
 		return v, nil, err
 	}
 	locs, types, err := s.listOptions(ctx)

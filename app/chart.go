@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -134,11 +135,23 @@ type chartBucket struct {
 	hasA, hasP   bool
 }
 
-// buildChart computes the chart of one series over the days from start to end, drawn by step, from the
+// chartBandNames are the chart's names of the bands whose own name is wider than the margin right of
+// the plot (88 pixels, about 12 characters): short forms. The legend below the chart names them in full.
+var chartBandNames = map[string]string{"usg": "USG", "very_unhealthy": "V. Unhealthy"}
+
+// chartBandName is a band's name beside the chart's stripe.
+func chartBandName(b aqi.Band) string {
+	if n, ok := chartBandNames[b.Key]; ok {
+		return n
+	}
+	return b.Name
+}
+
+// buildChart computes the chart of one series, its band background on the scale sc, over the days from start to end, drawn by step, from the
 // buckets of each model (queries.SeriesBuckets of that range, step's unit and the model; at most
 // maxChartModels): the measured line, then one line per model. It returns nil when there is nothing to
 // draw.
-func buildChart(location, typ string, start, end time.Time, step chartStep, models []chartModel) *chart {
+func buildChart(sc *aqi.Scale, location, typ string, start, end time.Time, step chartStep, models []chartModel) *chart {
 	if len(models) > maxChartModels {
 		models = models[:maxChartModels]
 	}
@@ -196,13 +209,13 @@ func buildChart(location, typ string, start, end time.Time, step chartStep, mode
 	for _, t := range dateTicks(start, end) {
 		c.XTicks = append(c.XTicks, chartTick{Pos: round1(x(float64(dayIndex(start, t.at)))), Label: t.label})
 	}
-	for _, b := range queries.Bands(typ) {
+	for _, b := range sc.Bands(typ) {
 		if b.Lower >= top {
 			break
 		}
 		hi, lo := y(math.Min(b.Upper, top)), y(b.Lower)
-		band := chartBand{Y: round1(hi), H: round1(lo - hi), Class: bandClass(b.Level), Name: b.Name, LabelY: round1((hi + lo) / 2)}
-		band.ShowLabel = band.H >= 11
+		band := chartBand{Y: round1(hi), H: round1(lo - hi), Class: b.Class, Name: chartBandName(b), LabelY: round1((hi + lo) / 2)}
+		band.ShowLabel = band.H >= 13
 		c.Bands = append(c.Bands, band)
 	}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/aqdash/aqdash/app/age"
+	"github.com/aqdash/aqdash/app/aqi"
 
 	"github.com/aqdash/aqdash/queries"
 )
@@ -29,7 +30,9 @@ type comparePage struct {
 	viewControls
 	// Matches are the choices of which days to list.
 	Matches []option
-	Legends []typeLegend
+	Legends *scaleLegend
+	// Scale is the AQI scale the view shows its bands in.
+	Scale *aqi.Scale
 	// Chart is nil when there is nothing to draw; ChartNote then says why, or says which series it
 	// shows when several are chosen.
 	Chart     *chart
@@ -211,11 +214,14 @@ func parseCompareAll(c *fiber.Ctx) (queries.CompareView, []fieldError) {
 			errs = append(errs, fieldError{"match", badParam("match", "%q is not a kind of match; use one of %s", m, strings.Join(names, ", "))})
 		}
 	}
-	level, ferr := parseThreshold(c, viewScale(c))
+	level, ferr := parseThreshold(c, viewScale(c, cv.View))
 	if ferr != nil {
 		errs = append(errs, *ferr)
 	}
 	cv.Threshold = level
+	if sc := viewScale(c, cv.View); !isDefaultThreshold(sc, level) {
+		cv.ThresholdKey = thresholdKey(sc, level)
+	}
 	return cv, errs
 }
 
@@ -238,8 +244,8 @@ func compareQuery(cv queries.CompareView) url.Values {
 	for _, m := range cv.Vs {
 		q.Add("vs", m)
 	}
-	if scale := defaultScale(); !isDefaultThreshold(scale, cv.Threshold) {
-		q.Set("threshold", thresholdKey(scale, cv.Threshold))
+	if cv.ThresholdKey != "" {
+		q.Set("threshold", cv.ThresholdKey)
 	}
 	return q
 }
@@ -350,7 +356,8 @@ func (s *server) renderCompare(c *fiber.Ctx, page string, p comparePage) error {
 func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, dashboard bool) (comparePage, error) {
 	ctx, cancel := s.queryContext(c)
 	defer cancel()
-	p := comparePage{Base: base, Dashboard: dashboard}
+	sc := viewScale(c, cv.View)
+	p := comparePage{Base: base, Dashboard: dashboard, Scale: sc}
 	locs, types, err := s.listOptions(ctx)
 	if err != nil {
 		return p, err
@@ -379,19 +386,19 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		return p, err
 	}
 	p.viewControls = newViewControls(base, v, locs, types)
+	p.ScaleOpts = scaleOptions(sc)
 	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{queries.Historic, queries.Predictions}, v); err != nil {
 		return p, err
 	}
 	p.SelfURL = compareURL(base, cv)
-	p.Legends = legendsFor(v.Types)
-	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType)
-	scale := defaultScale()
-	p.ThresholdOpts = thresholdOptions(scale, cv.Threshold)
+	p.Legends = legendsFor(sc, v.Types)
+	p.Metrics = newMetricsView(sum.Metrics, cv, p.SingleType, sc)
+	p.ThresholdOpts = thresholdOptions(sc, cv.Threshold)
 	if p.SingleType != "" && cv.Match != queries.MatchMissingActual && cv.Match != queries.MatchMissingPrediction {
-		p.Confusion = newConfusionView(p.SingleType, scale, sum.Metrics.BandPairs[scale.Key])
+		p.Confusion = newConfusionView(p.SingleType, sc, sum.Metrics.BandPairs[sc.Key])
 	}
 	for _, r := range rows {
-		p.Rows = append(p.Rows, newCompareRowView(r, p.SingleType == ""))
+		p.Rows = append(p.Rows, newCompareRowView(sc, r, p.SingleType == ""))
 	}
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == cv.Match})
@@ -435,7 +442,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ChartNote = "Choose a pollutant to see its chart."
 	default:
 		loc, typ := v.Locations[0], v.Types[0]
-		if p.Chart, err = s.seriesChart(ctx, loc, typ, chartModels(cv), cv.Lead, v.From, v.To); err != nil {
+		if p.Chart, err = s.seriesChart(ctx, sc, loc, typ, chartModels(cv), cv.Lead, v.From, v.To); err != nil {
 			return p, err
 		}
 		var several []string
@@ -462,7 +469,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		if len(latest) == 1 {
 			r := latest[0]
 			p.Latest = &latestView{Date: r.Date, Location: r.Location, Type: r.Type, Value: formatNumber(r.Value),
-				Unit: pollutantUnit(r.Type), Band: bandFor(r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
+				Unit: pollutantUnit(r.Type), Band: bandFor(sc, r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
 		}
 		run, ok, err := queries.LatestForecast(ctx, s.db, v.Locations[0], v.Types[0], cv.Model)
 		if err != nil {
@@ -470,7 +477,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		}
 		p.ForecastFor = cv.Model + " for " + p.LatestFor
 		if ok {
-			p.Forecast = newForecastView(cv.Model, v.Types[0], run, p.Latest)
+			p.Forecast = newForecastView(sc, cv.Model, v.Types[0], run, p.Latest)
 		}
 	}
 	return p, nil
@@ -478,7 +485,7 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 
 // newForecastView is the latest forecast as the dashboard shows it: its days after the last
 // measurement (latest, nil when there is none); nil when no day is.
-func newForecastView(model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
+func newForecastView(sc *aqi.Scale, model, typ string, run queries.LatestRun, latest *latestView) *forecastView {
 	fv := &forecastView{Model: model, Issued: run.Issued}
 	if latest != nil && run.Issued.After(latest.Date) {
 		days := int(run.Issued.Sub(latest.Date).Hours()/24 + 0.5)
@@ -493,7 +500,7 @@ func newForecastView(model, typ string, run queries.LatestRun, latest *latestVie
 		}
 		value := pt.Value
 		fv.Points = append(fv.Points, forecastPointView{Date: pt.Date, Lead: pt.Lead, Value: formatNumber(value),
-			Unit: pollutantUnit(typ), Band: bandFor(typ, &value)})
+			Unit: pollutantUnit(typ), Band: bandFor(sc, typ, &value)})
 	}
 	if len(fv.Points) == 0 {
 		return nil
@@ -569,7 +576,7 @@ func byLeadStrip(base string, cv queries.CompareView, leads []queries.LeadMAE) [
 
 // seriesChart builds the chart of one series over [from, to] (a zero bound is where its data starts or
 // ends), its points summed by the database; nil when the series has no day there.
-func (s *server) seriesChart(ctx context.Context, loc, typ string, models []string, lead int, from, to time.Time) (*chart, error) {
+func (s *server) seriesChart(ctx context.Context, sc *aqi.Scale, loc, typ string, models []string, lead int, from, to time.Time) (*chart, error) {
 	// The range is where any of the models (or the measurements) has a day.
 	var first, last time.Time
 	for _, m := range models {
@@ -606,16 +613,17 @@ func (s *server) seriesChart(ctx context.Context, loc, typ string, models []stri
 		}
 		lines[i] = chartModel{Model: m, Rows: buckets}
 	}
-	return buildChart(loc, typ, start, end, step, lines), nil
+	return buildChart(sc, loc, typ, start, end, step, lines), nil
 }
 
-// newCompareRowView formats one row; withUnit puts the unit beside values when pollutants are mixed.
-func newCompareRowView(r queries.CompareRow, withUnit bool) compareRowView {
+// newCompareRowView formats one row, its bands on the scale sc; withUnit puts the unit beside values
+// when pollutants are mixed.
+func newCompareRowView(sc *aqi.Scale, r queries.CompareRow, withUnit bool) compareRowView {
 	out := compareRowView{
 		Date: r.Date, Location: r.Location, Type: r.Type,
 		Actual: optNumber(r.Actual), Predicted: optNumber(r.Predicted),
 		Error: signed(r.Error), AbsError: optNumber(r.AbsError), PctError: signed(r.PctError),
-		ActualBand: bandFor(r.Type, r.Actual), PredBand: bandFor(r.Type, r.Predicted),
+		ActualBand: bandFor(sc, r.Type, r.Actual), PredBand: bandFor(sc, r.Type, r.Predicted),
 		MissingActual: r.Actual == nil, MissingPredicted: r.Predicted == nil,
 	}
 	if withUnit {
@@ -688,11 +696,10 @@ type metricsView struct {
 	MAE, RMSE, Bias, MAPE, Skill string
 	SkillMAE, PersistenceMAE     string
 	Unit                         string
-	// Banded is true when some of the rows have AQI bands; the band figures follow.
-	Banded                             bool
-	BandN, BandAgreement               string
-	PoorActual, Hits, HitRate          string
-	PoorPredicted, FalseAlarms, FARate string
+	// Banded is true when some of the rows have AQI bands; BandAgreement is the share of those days
+	// whose predicted band (on the view's scale) is the measured one.
+	Banded               bool
+	BandN, BandAgreement string
 	// MixedUnits is true when the rows may mix pollutants (and so units).
 	MixedUnits    bool
 	BiasDirection string
@@ -707,8 +714,31 @@ type metricsView struct {
 	Threshold *thresholdView
 }
 
-// newMetricsView formats the metrics of a comparison.
-func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string) metricsView {
+// bandAgreement is the percentage of the banded days whose predicted band on sc is the measured one,
+// from the band-pair counts; nil without banded days.
+func bandAgreement(m queries.Metrics, sc *aqi.Scale) *float64 {
+	pairs := m.BandPairs[sc.Key]
+	if pairs == nil {
+		return m.BandAgreement
+	}
+	var n, agree int64
+	for a := range pairs {
+		for p, k := range pairs[a] {
+			n += k
+			if a == p {
+				agree += k
+			}
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	v := 100 * float64(agree) / float64(n)
+	return &v
+}
+
+// newMetricsView formats the metrics of a comparison; sc is the view's scale.
+func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string, sc *aqi.Scale) metricsView {
 	dash := func(v *float64, unit string) string {
 		if v == nil {
 			return "—"
@@ -721,9 +751,7 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 		N:       formatCount(m.N), MAPEN: formatCount(m.MAPEN), SkillN: formatCount(m.SkillN),
 		MAE: dash(m.MAE, ""), RMSE: dash(m.RMSE, ""), Bias: dash(m.Bias, ""), MAPE: dash(m.MAPE, " %"),
 		SkillMAE: dash(m.SkillMAE, ""), PersistenceMAE: dash(m.PersistenceMAE, ""),
-		Banded: m.BandN > 0, BandN: formatCount(m.BandN), BandAgreement: dash(m.BandAgreement, " %"),
-		PoorActual: formatCount(m.PoorActual), Hits: formatCount(m.Hits), HitRate: dash(m.HitRate, " %"),
-		PoorPredicted: formatCount(m.PoorPredicted), FalseAlarms: formatCount(m.FalseAlarms), FARate: dash(m.FalseAlarmRate, " %"),
+		Banded: m.BandN > 0, BandN: formatCount(m.BandN), BandAgreement: dash(bandAgreement(m, sc), " %"),
 		Unit:       pollutantUnit(singleType),
 		MixedUnits: singleType == "",
 	}
@@ -736,7 +764,7 @@ func newMetricsView(m queries.Metrics, cv queries.CompareView, singleType string
 	if m.NMB != nil && *m.NMB < 0 {
 		mv.NMB = "−" + formatNumber(-*m.NMB) + " %"
 	}
-	scale := defaultScale()
+	scale := sc
 	level := cv.Threshold
 	if level == 0 {
 		level, _ = scale.Threshold(scale.DefaultThreshold())

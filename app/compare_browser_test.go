@@ -116,7 +116,7 @@ func TestBrowserCompareChartFollowsFilters(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector('#view .latest').textContent`, &latest),
 		chromedp.Evaluate(chartState, &state),
 	)
-	if !strings.Contains(strings.Join(strings.Fields(latest), " "), "390.00 µg/m³ Very poor on 20 Mar 2020") || !strings.HasPrefix(state, "Delhi · PM10") {
+	if !strings.Contains(strings.Join(strings.Fields(latest), " "), "390.00 µg/m³ Very poor, AQI 350 on 20 Mar 2020") || !strings.HasPrefix(state, "Delhi · PM10") {
 		t.Fatalf("dashboard: %q %s", latest, state)
 	}
 }
@@ -195,7 +195,7 @@ func TestBrowserCompareHistory(t *testing.T) {
 		chromedp.Evaluate(`document.querySelector('#view svg title').textContent`, &chart),
 	)
 	states = append(states, b.state(t))
-	if latest != "Latest measurement of PM10 in Delhi: 390.00 µg/m³ Very poor on 20 Mar 2020"+agoSuffix("2020-03-20")+"." || !strings.HasPrefix(chart, "Delhi · PM10") {
+	if latest != "Latest measurement of PM10 in Delhi: 390.00 µg/m³ Very poor, AQI 350 on 20 Mar 2020"+agoSuffix("2020-03-20")+"." || !strings.HasPrefix(chart, "Delhi · PM10") {
 		t.Fatalf("dashboard after Delhi, PM10: %q, chart %q", latest, chart)
 	}
 	walkHistory(t, b, base, states)

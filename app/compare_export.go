@@ -8,11 +8,14 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
 // compareJSON is the body of /compare.json.
 type compareJSON struct {
+	// Scale is the key of the scale the rows' bands and AQIs are on.
+	Scale string           `json:"scale"`
 	Rows  []compareJSONRow `json:"rows"`
 	Page  int              `json:"page"`
 	Size  int              `json:"size"`
@@ -53,9 +56,8 @@ type metricsJSON struct {
 }
 
 // newMetricsJSON is the metrics of cv in JSON.
-func newMetricsJSON(m queries.Metrics, cv queries.CompareView) metricsJSON {
+func newMetricsJSON(m queries.Metrics, cv queries.CompareView, scale *aqi.Scale) metricsJSON {
 	out := metricsJSON{Metrics: m}
-	scale := defaultScale()
 	level := cv.Threshold
 	if level == 0 {
 		level, _ = scale.Threshold(scale.DefaultThreshold())
@@ -85,10 +87,30 @@ type compareJSONRow struct {
 	Error     *float64 `json:"error"`
 	AbsError  *float64 `json:"abs_error"`
 	PctError  *float64 `json:"pct_error"`
+	// ActualBand and PredictedBand are the sides' band keys on the view's scale, ActualAQI and
+	// PredictedAQI their sub-indices; null for a pollutant without bands or a missing side.
+	ActualBand    *string `json:"actual_band"`
+	PredictedBand *string `json:"predicted_band"`
+	ActualAQI     *int    `json:"actual_aqi"`
+	PredictedAQI  *int    `json:"predicted_aqi"`
+}
+
+// rowBand is a value's band key and sub-index on a scale, nil for a pollutant without bands or no value.
+func rowBand(sc *aqi.Scale, typ string, v *float64) (*string, *int) {
+	if v == nil {
+		return nil, nil
+	}
+	b, ok := sc.BandOf(typ, *v)
+	if !ok {
+		return nil, nil
+	}
+	i, _ := sc.SubIndex(typ, *v)
+	return &b.Key, &i
 }
 
 // compareCSVHeader is the header of /compare.csv, the same names as the JSON rows.
-var compareCSVHeader = []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
+var compareCSVHeader = []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error",
+	"actual_band", "predicted_band", "actual_aqi", "predicted_aqi"}
 
 // exportCompareJSON is the JSON twin of the comparison: the same parameters, the same rows and metrics.
 func (s *server) exportCompareJSON(c *fiber.Ctx) error {
@@ -106,11 +128,14 @@ func (s *server) exportCompareJSON(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := compareJSON{Rows: make([]compareJSONRow, len(rows)), Page: cv.Page, Size: cv.Size, Total: sum.Total, Match: cv.Match,
-		Model: cv.Model, Lead: cv.Lead, Ref: cv.Ref, Vs: cv.Vs, Metrics: newMetricsJSON(sum.Metrics, cv)}
+	sc := viewScale(c, cv.View)
+	out := compareJSON{Scale: sc.Key, Rows: make([]compareJSONRow, len(rows)), Page: cv.Page, Size: cv.Size, Total: sum.Total, Match: cv.Match,
+		Model: cv.Model, Lead: cv.Lead, Ref: cv.Ref, Vs: cv.Vs, Metrics: newMetricsJSON(sum.Metrics, cv, sc)}
 	for i, r := range rows {
 		out.Rows[i] = compareJSONRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type, Model: r.Model, Lead: r.Lead,
 			Actual: r.Actual, Predicted: r.Predicted, Error: r.Error, AbsError: r.AbsError, PctError: r.PctError}
+		out.Rows[i].ActualBand, out.Rows[i].ActualAQI = rowBand(sc, r.Type, r.Actual)
+		out.Rows[i].PredictedBand, out.Rows[i].PredictedAQI = rowBand(sc, r.Type, r.Predicted)
 	}
 	return c.JSON(out)
 }
@@ -122,12 +147,20 @@ func (s *server) exportCompareCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	sc := viewScale(c, cv.View)
 	return s.streamCSV(c, "compare", compareCSVHeader, func(ctx context.Context, db queries.DB, write func([]string) error) error {
 		rec := make([]string, len(compareCSVHeader))
 		return queries.EachCompareRow(ctx, db, cv, func(r queries.CompareRow) error {
 			rec[0], rec[1], rec[2], rec[3], rec[4] = r.Date.Format(time.DateOnly), r.Location, r.Type, r.Model, strconv.Itoa(r.Lead)
 			for i, v := range []*float64{r.Actual, r.Predicted, r.Error, r.AbsError, r.PctError} {
 				rec[5+i] = csvNumber(v)
+			}
+			for i, v := range []*float64{r.Actual, r.Predicted} {
+				band, idx := rowBand(sc, r.Type, v)
+				rec[10+i], rec[12+i] = "", ""
+				if band != nil {
+					rec[10+i], rec[12+i] = *band, strconv.Itoa(*idx)
+				}
 			}
 			return write(rec)
 		})

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -189,7 +190,8 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if out.Total != 60 || len(out.Rows) != 60 || out.Match != "all" {
 		t.Fatalf("total %d, %d rows, match %q", out.Total, len(out.Rows), out.Match)
 	}
-	keys := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error"}
+	keys := []string{"date", "location", "type", "model", "lead", "actual", "predicted", "error", "abs_error", "pct_error",
+		"actual_band", "predicted_band", "actual_aqi", "predicted_aqi"}
 	for _, r := range out.Rows {
 		if len(r) != len(keys) {
 			t.Fatalf("row keys: %v", r)
@@ -203,7 +205,7 @@ func TestCompareJSONAndCSV(t *testing.T) {
 	if r := out.Rows[5]; r["date"] != "2020-03-06" || r["actual"] != 0.0 || r["error"] == nil || r["pct_error"] != nil {
 		t.Errorf("zero measurement row: %v", r)
 	}
-	if r := out.Rows[10]; r["actual"] != nil || r["predicted"] == nil || r["error"] != nil {
+	if r := out.Rows[10]; r["actual"] != nil || r["predicted"] == nil || r["error"] != nil || r["actual_band"] != nil || r["actual_aqi"] != nil || r["predicted_band"] == nil {
 		t.Errorf("missing measurement row: %v", r)
 	}
 	for _, k := range []string{"n", "mae", "rmse", "bias", "mape", "mape_n", "skill_persistence", "skill_n", "band_agreement", "hit_rate", "false_alarm_rate",
@@ -312,7 +314,7 @@ func dailyChart(t *testing.T, ts *testServer, loc, typ string, d0 time.Time, day
 	if _, err := queries.Upsert(ctx, ts.db, queries.Predictions, queries.SliceSource(p)); err != nil {
 		t.Fatal(err)
 	}
-	c, err := ts.seriesChart(ctx, loc, typ, []string{queries.DefaultModel}, 1, time.Time{}, time.Time{})
+	c, err := ts.seriesChart(ctx, aqi.Default(), loc, typ, []string{queries.DefaultModel}, 1, time.Time{}, time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -386,7 +388,7 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	if !strings.HasPrefix(c.Note, "Monthly means") || c.Actual.Count != 241 { // January 2020 to January 2040
 		t.Errorf("20 years: %q, %d points", c.Note, c.Actual.Count)
 	}
-	if c, err := ts.seriesChart(context.Background(), "Nowhere", "pm25", []string{queries.DefaultModel}, 1, time.Time{}, time.Time{}); c != nil || err != nil {
+	if c, err := ts.seriesChart(context.Background(), aqi.Default(), "Nowhere", "pm25", []string{queries.DefaultModel}, 1, time.Time{}, time.Time{}); c != nil || err != nil {
 		t.Errorf("a chart of nothing: %v %v", c, err)
 	}
 	// A pollutant without bands has no band background.
@@ -395,22 +397,42 @@ func TestChartGapsAndAggregation(t *testing.T) {
 	}
 }
 
+// TestBandLegend checks the legend and the band cells on both scales against the scales' published
+// ranges.
 func TestBandLegend(t *testing.T) {
-	got := bandLegend("pm25")
-	want := []string{"Good ≤ 30", "Satisfactory > 30 to 60", "Moderate > 60 to 90", "Poor > 90 to 120", "Very poor > 120 to 250", "Severe > 250"}
-	if len(got) != len(want) {
-		t.Fatalf("legend: %v", got)
-	}
-	for i := range want {
-		if s := got[i].Name + " " + got[i].Range; s != want[i] || got[i].Class != fmt.Sprintf("aqi-%d", i) {
-			t.Errorf("legend %d = %q %s, want %q", i, s, got[i].Class, want[i])
+	naqi, _ := aqi.Get("naqi")
+	epa, _ := aqi.Get("us_epa")
+	for _, c := range []struct {
+		sc    *aqi.Scale
+		class string
+		want  []string
+	}{
+		{naqi, "aqi", []string{"Good 0–30 0–50", "Satisfactory 31–60 51–100", "Moderate 61–90 101–200", "Poor 91–120 201–300", "Very poor 121–250 301–400", "Severe 250+ 401–500"}},
+		{epa, "epa", []string{"Good 0.0–9.0 0–50", "Moderate 9.1–35.4 51–100", "Unhealthy for Sensitive Groups 35.5–55.4 101–150", "Unhealthy 55.5–125.4 151–200", "Very Unhealthy 125.5–225.4 201–300", "Hazardous 225.5+ 301–500"}},
+	} {
+		got := bandLegend(c.sc, "pm25")
+		if len(got) != len(c.want) {
+			t.Fatalf("%s legend: %v", c.sc.Key, got)
+		}
+		for i := range c.want {
+			if s := got[i].Name + " " + got[i].Range + " " + got[i].AQI; s != c.want[i] || got[i].Class != fmt.Sprintf("%s-%d", c.class, i) {
+				t.Errorf("%s legend %d = %q %s, want %q", c.sc.Key, i, s, got[i].Class, c.want[i])
+			}
+		}
+		if bandLegend(c.sc, "so2") != nil || bandFor(c.sc, "so2", new(float64)) != nil || bandFor(c.sc, "pm25", nil) != nil || legendsFor(c.sc, []string{"no2"}) != nil {
+			t.Error("bands where there are none")
 		}
 	}
-	if bandLegend("so2") != nil || bandFor("so2", new(float64)) != nil || bandFor("pm25", nil) != nil {
-		t.Error("bands where there are none")
-	}
 	v := 30.5
-	if b := bandFor("pm25", &v); b == nil || b.Name != "Satisfactory" || b.Class != "aqi-1" {
-		t.Errorf("bandFor(30.5) = %v", b)
+	if b := bandFor(naqi, "pm25", &v); b == nil || b.Name != "Satisfactory" || b.Class != "aqi-1" || b.AQI != 51 {
+		t.Errorf("NAQI bandFor(30.5) = %v", b)
+	}
+	// 40 µg/m³ of PM2.5: NAQI Satisfactory, US EPA Unhealthy for Sensitive Groups (the example).
+	v = 40
+	if b := bandFor(epa, "pm25", &v); b == nil || b.Key != "usg" || b.Class != "epa-2" || b.AQI != 112 {
+		t.Errorf("US EPA bandFor(40) = %+v", b)
+	}
+	if b := bandFor(naqi, "pm25", &v); b == nil || b.Key != "satisfactory" || b.AQI != 66 {
+		t.Errorf("NAQI bandFor(40) = %+v", b)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aqdash/aqdash/app/aqi"
 )
 
 // Config is every setting aqdash reads, all from the environment, read once at start.
@@ -27,6 +29,9 @@ type Config struct {
 	// DefaultModel is the model a comparison shows when its URL names none and the data holds several
 	// (DEFAULT_MODEL, default ses, the demo's own; when the data lacks it, the first model by name).
 	DefaultModel string
+	// Scale is the AQI scale the views show their bands in when the URL says no scale= (AQI_SCALE,
+	// default naqi: India's National AQI; us_epa: the US EPA AQI of 2024).
+	Scale *aqi.Scale
 	// QueryTimeout bounds the queries of one request (QUERY_TIMEOUT, default 2s).
 	QueryTimeout time.Duration
 	// LogLevel is debug, info, warn or error (LOG_LEVEL, default info).
@@ -89,6 +94,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		IngestToken:       getenv("INGEST_TOKEN"),
 		DemoData:          true,
 		DefaultModel:      "ses",
+		Scale:             aqi.Default(),
 		QueryTimeout:      2 * time.Second,
 
 		ExportMaxConns:     defaultExportMaxConns,
@@ -99,6 +105,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("DEFAULT_MODEL: %q is not a model name: use 1 to 64 letters, digits, '.', '_' or '-'", m)
 		}
 		c.DefaultModel = m
+	}
+	if k := strings.TrimSpace(getenv("AQI_SCALE")); k != "" {
+		sc, ok := aqi.Get(k)
+		if !ok {
+			return c, fmt.Errorf("AQI_SCALE=%q is not an AQI scale: use %s", k, strings.Join(aqi.Keys(), " or "))
+		}
+		c.Scale = sc
 	}
 	if p := getenv("PORT"); p != "" {
 		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {

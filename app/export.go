@@ -21,6 +21,8 @@ const exportTimeout = 10 * time.Minute
 
 // tableJSON is the body of /historic.json and /predictions.json.
 type tableJSON struct {
+	// Scale is the key of the scale the rows' bands and AQIs are on.
+	Scale string    `json:"scale"`
 	Rows  []jsonRow `json:"rows"`
 	Page  int       `json:"page"`
 	Size  int       `json:"size"`
@@ -38,6 +40,10 @@ type jsonRow struct {
 	Lead       *int     `json:"lead,omitempty"`
 	Value      *float64 `json:"value,omitempty"`
 	Prediction *float64 `json:"prediction,omitempty"`
+	// Band and AQI are the value's band key and sub-index on the view's scale, null for a pollutant
+	// without bands.
+	Band *string `json:"band"`
+	AQI  *int    `json:"aqi"`
 }
 
 // exportJSON is the JSON twin of a table view: the same parameters, the same rows.
@@ -60,10 +66,12 @@ func (s *server) exportJSON(t queries.Table) fiber.Handler {
 		if err != nil {
 			return err
 		}
-		out := tableJSON{Rows: make([]jsonRow, len(rows)), Page: v.Page, Size: v.Size, Total: total.N, TotalEstimated: total.Estimated}
+		sc := viewScale(c, v)
+		out := tableJSON{Scale: sc.Key, Rows: make([]jsonRow, len(rows)), Page: v.Page, Size: v.Size, Total: total.N, TotalEstimated: total.Estimated}
 		for i, r := range rows {
 			val := r.Value
 			out.Rows[i] = jsonRow{Date: r.Date.Format(time.DateOnly), Location: r.Location, Type: r.Type}
+			out.Rows[i].Band, out.Rows[i].AQI = rowBand(sc, r.Type, &val)
 			if t.ValueColumn == "value" {
 				out.Rows[i].Value = &val
 			} else {

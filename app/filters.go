@@ -134,6 +134,7 @@ func (s *server) invalidTable(c *fiber.Ctx, t queries.Table, v queries.View, err
 		return errs[0].err
 	}
 	p := tablePage{Table: t, View: v, viewControls: newViewControls(path, v, locs, types)}
+	p.ScaleOpts = scaleOptions(viewScale(c, v))
 	if t.Key == queries.Predictions.Key {
 		if models, err := s.listModels(ctx); err == nil {
 			p.setModelFilters(v, models)
@@ -165,6 +166,8 @@ func (s *server) invalidCompare(c *fiber.Ctx, base, page string, cv queries.Comp
 		return errs[0].err
 	}
 	p.viewControls = newViewControls(base, p.View.View, locs, types)
+	p.Scale = viewScale(c, p.View.View)
+	p.ScaleOpts = scaleOptions(p.Scale)
 	p.Invalid = newFormError(errs)
 	for _, m := range queries.Matches {
 		p.Matches = append(p.Matches, option{string(m), matchLabels[m], m == p.View.Match})
@@ -195,10 +198,13 @@ func (s *server) invalidCompare(c *fiber.Ctx, base, page string, cv queries.Comp
 	return s.render(c, fiber.StatusBadRequest, page, "partials/compare", p)
 }
 
-// keepBadChoices shows a bad page size as it was asked.
+// keepBadChoices shows a bad page size or scale as it was asked.
 func (s *server) keepBadChoices(c *fiber.Ctx, vc *viewControls) {
 	if vc.Bad("size") {
 		vc.Sizes = keepBadChoice(vc.Sizes, rawParam(c, "size"))
+	}
+	if vc.Bad("scale") {
+		vc.ScaleOpts = keepBadChoice(vc.ScaleOpts, rawParam(c, "scale"))
 	}
 }
 

@@ -95,6 +95,9 @@ type locationSummary struct {
 // showLocations is the overview: every location and pollutant, with counts, date ranges and links into
 // the dashboard and the tables.
 func (s *server) showLocations(c *fiber.Ctx) error {
+	if _, _, perr := parseScale(c); perr != nil {
+		return perr
+	}
 	ctx, cancel := s.queryContext(c)
 	defer cancel()
 	series, err := queries.ListSeries(ctx, s.db)

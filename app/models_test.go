@@ -12,6 +12,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -330,7 +331,7 @@ func TestDashboardLatestForecast(t *testing.T) {
 		"Latest forecast: ses, issued <time datetime=\"" + last.Format(time.DateOnly) + "\">",
 		`<time datetime="` + modelsDay0.AddDate(0, 0, modelsDays).Format(time.DateOnly) + `">`, "(1 day ahead)", ">81.00 <span",
 		`<time datetime="` + modelsDay0.AddDate(0, 0, modelsDays+1).Format(time.DateOnly) + `">`, "(2 days ahead)", ">95.00 <span",
-		`<span class="aqi aqi-2">Moderate</span></li>`, `<span class="aqi aqi-3">Poor</span></li>`,
+		chipHTML("aqi-2", "Moderate", "pm25", 81), chipHTML("aqi-3", "Poor", "pm25", 95),
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("forecast card lacks %q", want)
@@ -363,7 +364,7 @@ func TestPredictionsModelLeadColumnsAndFilters(t *testing.T) {
 		t.Fatalf("ses lead 2: total %d rows %d, want %d", out.Total, len(out.Rows), want)
 	}
 	for _, r := range out.Rows {
-		if len(r) != 6 || r["model"] != "ses" || r["lead"] != float64(2) || r["prediction"] == nil || r["date"] == nil {
+		if len(r) != 8 || r["band"] == nil || r["aqi"] == nil || r["model"] != "ses" || r["lead"] != float64(2) || r["prediction"] == nil || r["date"] == nil {
 			t.Fatalf("row %v", r)
 		}
 	}
@@ -409,19 +410,19 @@ func TestForecastCardSaysWhenIssuedAfterTheLastMeasurement(t *testing.T) {
 		}
 		return r
 	}
-	fv := newForecastView("ses", "pm25", run(last), latest)
+	fv := newForecastView(aqi.Default(), "ses", "pm25", run(last), latest)
 	if fv == nil || fv.AfterLast != "" || len(fv.Points) != 3 || !fv.Points[0].Date.Equal(last.AddDate(0, 0, 1)) {
 		t.Fatalf("a run issued on the last measured day: %+v", fv)
 	}
-	fv = newForecastView("imported", "pm25", run(last.AddDate(0, 0, 2)), latest)
+	fv = newForecastView(aqi.Default(), "imported", "pm25", run(last.AddDate(0, 0, 2)), latest)
 	if fv == nil || fv.AfterLast != "2 days" || len(fv.Points) != 3 {
 		t.Fatalf("a run issued 2 days after the last measurement: %+v", fv)
 	}
-	if fv = newForecastView("imported", "pm25", run(last.AddDate(0, 0, 1)), latest); fv == nil || fv.AfterLast != "1 day" {
+	if fv = newForecastView(aqi.Default(), "imported", "pm25", run(last.AddDate(0, 0, 1)), latest); fv == nil || fv.AfterLast != "1 day" {
 		t.Fatalf("a run issued the day after: %+v", fv)
 	}
 	// A run issued two days before the last measurement: only its lead-3 day is still ahead.
-	fv = newForecastView("old", "pm25", run(last.AddDate(0, 0, -2)), latest)
+	fv = newForecastView(aqi.Default(), "old", "pm25", run(last.AddDate(0, 0, -2)), latest)
 	if fv == nil || fv.AfterLast != "" || len(fv.Points) != 1 || fv.Points[0].Lead != 3 {
 		t.Fatalf("a run issued before the last measurement: %+v", fv)
 	}

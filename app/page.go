@@ -18,6 +18,9 @@ type pageData struct {
 	Nav    []navItem
 	// DataVersion is the data version a live view was rendered at (see liveView); empty elsewhere.
 	DataVersion string
+	// ScaleKey is the request's scale= when it is a scale other than the deployment's, else "": links
+	// a page writes by hand carry it.
+	ScaleKey string
 }
 
 // navItem is one link of the site navigation.
@@ -30,8 +33,12 @@ type navItem struct {
 func (s *server) newPage(c *fiber.Ctx, title string) pageData {
 	p := pageData{Title: title, Path: c.Path(), Credit: demo.Credit}
 	p.DataVersion, _ = c.Locals(dataVersionKey).(string)
+	// The navigation keeps a scale other than the deployment's.
+	scale, _ := requestScale(c)
+	p.ScaleKey = scale
 	for _, n := range []navItem{{Label: "Dashboard", URL: "/"}, {Label: "Compare", URL: "/compare"}, {Label: "Accuracy", URL: "/accuracy?type=pm25"}, {Label: "Measurements", URL: "/historic"}, {Label: "Predictions", URL: "/predictions"}, {Label: "Calendar", URL: "/calendar"}, {Label: "Locations", URL: "/locations"}} {
 		n.Current = n.URL == p.Path || (n.URL == "/" && p.Path == "/index") || strings.HasPrefix(n.URL, p.Path+"?")
+		n.URL = withScale(n.URL, scale)
 		p.Nav = append(p.Nav, n)
 	}
 	return p

@@ -27,7 +27,8 @@ const maxPage = 1_000_000_000
 // alphabetical for names, highest first for numbers.
 func defaultDesc(key string) bool { return key != "location" && key != "type" && key != "model" }
 
-// parseView reads a view's state from the query string: sort, dir, page, size, location, type, from, to.
+// parseView reads a view's state from the query string: sort, dir, page, size, location, type, from, to,
+// scale.
 // An empty value means the parameter's default (what a GET form sends for "all"). Anything else that
 // cannot be understood is a 400 that names the parameter; unknown locations or pollutants just match
 // nothing. No parameter ever becomes SQL text: sort must be one of the view's columns.
@@ -45,7 +46,7 @@ type fieldError struct {
 	err   *pageError
 }
 
-// parseViewAll is parseView that goes on past a bad parameter: it returns the view with every good
+// parseViewAll is parseView that goes on past a bad parameter (scale= included: see parseScale): it returns the view with every good
 // parameter applied and every bad one at its default, and a 400 for each bad one, in the order of the
 // query string's meaning (sort first, dates last). The view with a bad filter shows its form from it,
 // the person's good values kept and the bad fields marked.
@@ -159,6 +160,11 @@ func parseViewAll(c *fiber.Ctx, cols sortable) (queries.View, []fieldError) {
 	if !v.From.IsZero() && !v.To.IsZero() && v.From.After(v.To) {
 		bad("from", "%s is after to (%s); from must be on or before to", v.From.Format(time.DateOnly), v.To.Format(time.DateOnly))
 	}
+	key, _, perr := parseScale(c)
+	if perr != nil {
+		errs = append(errs, fieldError{"scale", perr})
+	}
+	v.Scale = key
 	return v, errs
 }
 
@@ -228,6 +234,9 @@ func viewQuery(v queries.View) url.Values {
 	}
 	if v.Size != queries.DefaultSize {
 		q.Set("size", strconv.Itoa(v.Size))
+	}
+	if v.Scale != "" {
+		q.Set("scale", v.Scale)
 	}
 	return q
 }

@@ -21,6 +21,8 @@ import (
 type rankingView struct {
 	Type  string
 	Scale *aqi.Scale
+	// ScaleKey is the scale as the URL carries it, "" for the deployment's.
+	ScaleKey string
 	// From and To bound the period, both included; Defaulted when the URL named neither (the 365 days
 	// ending on the pollutant's last measured day).
 	From, To  time.Time
@@ -59,8 +61,8 @@ func (v rankingView) query() url.Values {
 		q.Set("from", v.From.Format(time.DateOnly))
 		q.Set("to", v.To.Format(time.DateOnly))
 	}
-	if !isDefaultScale(v.Scale) {
-		q.Set("scale", v.Scale.Key)
+	if v.ScaleKey != "" {
+		q.Set("scale", v.ScaleKey)
 	}
 	if v.Sort != rankDefaultSort || !v.Desc {
 		q.Set("sort", v.Sort)
@@ -81,7 +83,7 @@ func (v rankingView) url(path string) string { return path + "?" + v.query().Enc
 func (s *server) parseRanking(ctx context.Context, c *fiber.Ctx) (rankingView, error) {
 	v := rankingView{Sort: rankDefaultSort, Desc: true}
 	var err error
-	if v.Scale, err = s.scaleParam(c); err != nil {
+	if v.ScaleKey, v.Scale, err = s.scaleParam(c); err != nil {
 		return v, err
 	}
 	_, types, err := s.listOptions(ctx)
@@ -335,7 +337,7 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 	}
 	for _, r := range rows {
 		rv := rankRowView{Location: r.Location, LatestDate: r.LatestDate, LatestValue: formatNumber(r.LatestValue)}
-		rv.CalendarURL = calendarView{Location: r.Location, Type: v.Type, Year: r.LatestDate.Year(), Scale: v.Scale}.url("/calendar")
+		rv.CalendarURL = calendarView{Location: r.Location, Type: v.Type, Year: r.LatestDate.Year(), Scale: v.Scale, ScaleKey: v.ScaleKey}.url("/calendar")
 		rv.DashboardURL = "/?" + url.Values{"location": {r.Location}, "type": {v.Type}}.Encode()
 		if b, ok := v.Scale.BandOf(v.Type, r.LatestValue); ok {
 			rv.LatestBand = &b

@@ -36,6 +36,17 @@ func newRenderer(a *assets) (*renderer, error) {
 		"leadName":  leadLabel,
 		"unit":      pollutantUnit,
 		"live":      liveAttrsOf,
+		// homeLinks is the data of layouts/home-links: the dashboard's links on a scale, in the page or
+		// out of band in a swap.
+		"homeLinks": func(scale string, oob bool) struct {
+			ScaleKey string
+			OOB      bool
+		} {
+			return struct {
+				ScaleKey string
+				OOB      bool
+			}{scale, oob}
+		},
 		// optionTags writes a select's options.
 		"optionTags": optionTags,
 	})
@@ -94,6 +105,13 @@ func (s *server) render(c *fiber.Ctx, status int, page, fragment string, data an
 		// A fragment starts with its page's <title>, which htmx moves into the document's head.
 		if err := s.views.engine.Render(buf, "layouts/title", data); err != nil {
 			return &renderError{"layouts/title", err}
+		}
+		// And the navigation out of band, on the fragment's scale (layouts/nav-oob), when the swap
+		// changes the scale the page's links carry (a view's swap, not the count's).
+		if fragment != "partials/count" && scaleChanged(c) {
+			if err := s.views.engine.Render(buf, "layouts/nav-oob", data); err != nil {
+				return &renderError{"layouts/nav-oob", err}
+			}
 		}
 		name = fragment
 	}

@@ -29,6 +29,8 @@ func (s *server) newApp() *fiber.App {
 	// Inside logRequests, so a panic becomes a logged 500 page like any other error.
 	app.Use(recover.New())
 	app.Use(securityHeaders)
+	// The deployment's AQI scale, for the views' scale= (scale.go).
+	app.Use(s.setScaleDefault)
 	// The embedded files, from memory, precompressed (static.go).
 	app.Use("/static", serveStatic)
 

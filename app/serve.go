@@ -15,6 +15,7 @@ import (
 	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -211,6 +212,9 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 		return nil, err
 	}
 	stopping, stop := context.WithCancel(context.Background())
+	if cfg.Scale == nil {
+		cfg.Scale = aqi.Default()
+	}
 	if cfg.ExportMaxConns <= 0 {
 		cfg.ExportMaxConns = defaultExportMaxConns
 	}

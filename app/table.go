@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 )
 
@@ -30,7 +31,12 @@ type tablePage struct {
 	// MultiLead set when several are chosen.
 	ModelOpts, LeadOpts   []option
 	MultiModel, MultiLead bool
+	// Scale is the AQI scale the value cells show their bands in.
+	Scale *aqi.Scale
 }
+
+// Band is a row's band on the view's scale, nil for a pollutant without bands.
+func (p tablePage) Band(typ string, v float64) *bandView { return bandFor(p.Scale, typ, &v) }
 
 // setModelFilters fills the predictions' model and lead selects: every model and every lead there is,
 // the chosen ones marked (and kept when the data lacks them).
@@ -61,19 +67,23 @@ func (p *tablePage) setModelFilters(v queries.View, models []queries.ModelLeads)
 // viewControls is what the table and the comparison views share around their rows: the filter form's
 // choices, the column headers, the pager's links and the export links.
 type viewControls struct {
-	Columns    []column
-	Locations  []option
-	Types      []option
-	Sizes      []option
-	From, To   string
-	PrevURL    string
-	NextURL    string
-	FirstURL   string
-	LastURL    string
-	SelfURL    string
-	JSONURL    string
-	CSVURL     string
-	ResetURL   string
+	Columns   []column
+	Locations []option
+	Types     []option
+	Sizes     []option
+	From, To  string
+	PrevURL   string
+	NextURL   string
+	FirstURL  string
+	LastURL   string
+	SelfURL   string
+	JSONURL   string
+	CSVURL    string
+	// ResetURL is the view without filters, on the view's scale; FormURL the path the filter form sends to.
+	ResetURL string
+	FormURL  string
+	// ScaleOpts are the choices of the AQI scale select.
+	ScaleOpts  []option
 	SingleType string
 	MultiLoc   bool
 	MultiType  bool
@@ -85,14 +95,16 @@ type viewControls struct {
 	Invalid *formError
 }
 
-// newViewControls fills the filter form of a view at path: its choices with the view's marked, and
+// newViewControls fills the filter form of a view at path: its choices with the view's marked (the scale
+// select's are set by the caller, who knows the deployment's scale), and
 // SingleType when exactly one pollutant is chosen (its unit then goes in the headers).
 func newViewControls(path string, v queries.View, locs, types []string) viewControls {
 	vc := viewControls{
 		Locations: options(locs, v.Locations, identity),
 		Types:     options(types, v.Types, pollutantLabel),
 		From:      dateInput(v.From), To: dateInput(v.To),
-		ResetURL:  path,
+		ResetURL:  withScale(path, v.Scale),
+		FormURL:   path,
 		MultiLoc:  len(v.Locations) > 1,
 		MultiType: len(v.Types) > 1,
 	}
@@ -161,6 +173,8 @@ func (s *server) tablePage(c *fiber.Ctx, t queries.Table, v queries.View) (table
 		Describe:     describe(v),
 		viewControls: newViewControls(path, v, locs, types),
 	}
+	p.Scale = viewScale(c, v)
+	p.ScaleOpts = scaleOptions(p.Scale)
 	if err := s.setDateBounds(ctx, &p.viewControls, []queries.Table{t}, v); err != nil {
 		return tablePage{}, err
 	}

@@ -209,7 +209,7 @@ func TestJSONAndCSVMatchTheTable(t *testing.T) {
 		t.Fatalf("json = page %d size %d total %d rows %d", out.Page, out.Size, out.Total, len(out.Rows))
 	}
 	for i, r := range out.Rows {
-		if r["date"] != dates[i] || r["location"] != "Hyderabad" || r["type"] != "pm25" || len(r) != 4 {
+		if r["date"] != dates[i] || r["location"] != "Hyderabad" || r["type"] != "pm25" || len(r) != 6 || r["band"] == nil || r["aqi"] == nil {
 			t.Fatalf("json row %d = %v, table has %s", i, r, dates[i])
 		}
 	}

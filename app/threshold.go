@@ -11,17 +11,6 @@ import (
 	"github.com/aqdash/aqdash/queries"
 )
 
-// viewScale is the AQI scale a view judges bands on. Until scale= (issue 16) is parsed it is the
-// default scale; the coordinator wires the view's scale in here.
-func viewScale(c *fiber.Ctx) *aqi.Scale { return defaultScale() }
-
-// defaultScale is the scale of views that have none of their own (aqi.DefaultKey), and of the
-// comparison's canonical URLs and metrics strip until scale= is parsed.
-func defaultScale() *aqi.Scale {
-	s, _ := aqi.Get(aqi.DefaultKey)
-	return s
-}
-
 // parseThreshold reads threshold= against scale: the level (1–5) of the band named, or the scale's
 // default threshold when it is absent. An unknown name is a 400 naming threshold.
 func parseThreshold(c *fiber.Ctx, scale *aqi.Scale) (int, *fieldError) {

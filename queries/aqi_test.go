@@ -7,9 +7,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
 	"github.com/aqdash/aqdash/queries/dbtest"
 )
+
+// naqi is the scale the comparison's SQL bands its days on (migration 004's aqdash_band).
+var naqi, _ = aqi.Get("naqi")
 
 // bandCases are values on, just past and between the published band edges; between two bands (30.5)
 // a value belongs to the higher one.
@@ -29,26 +33,27 @@ var bandCases = map[string][]struct {
 	},
 }
 
+// TestBandOfEdges checks app/aqi's NAQI bands on each side of the published edges.
 func TestBandOfEdges(t *testing.T) {
 	for typ, cases := range bandCases {
 		for _, c := range cases {
-			b, ok := queries.BandOf(typ, c.v)
+			b, ok := naqi.BandOf(typ, c.v)
 			if !ok || b.Name != c.want {
 				t.Errorf("BandOf(%s, %v) = %q %v, want %q", typ, c.v, b.Name, ok, c.want)
 			}
 		}
 	}
 	for _, typ := range []string{"no2", "o3", "co", ""} {
-		if b, ok := queries.BandOf(typ, 100); ok {
+		if b, ok := naqi.BandOf(typ, 100); ok {
 			t.Errorf("BandOf(%s) = %v, want no band", typ, b)
 		}
-		if queries.Bands(typ) != nil {
+		if naqi.Bands(typ) != nil {
 			t.Errorf("Bands(%s) is not nil", typ)
 		}
 	}
-	for _, typ := range queries.BandedTypes {
-		bands := queries.Bands(typ)
-		if len(bands) != 6 || bands[0].Lower != 0 || !math.IsInf(bands[5].Upper, 1) || bands[queries.PoorLevel].Name != "Poor" {
+	for _, typ := range aqi.BandedTypes {
+		bands := naqi.Bands(typ)
+		if len(bands) != 6 || bands[0].Lower != 0 || !math.IsInf(bands[5].Upper, 1) || bands[3].Name != "Poor" {
 			t.Fatalf("Bands(%s) = %v", typ, bands)
 		}
 		for i := 1; i < len(bands); i++ {
@@ -59,8 +64,8 @@ func TestBandOfEdges(t *testing.T) {
 	}
 }
 
-// TestBandSQLAgreesWithGo runs the SQL CASE the metrics use over every edge case (and a fine sweep) in
-// PostgreSQL, and checks it gives the same band as BandOf.
+// TestBandSQLAgreesWithGo runs the SQL CASE the metrics use (migration 004's aqdash_band) over every
+// edge case (and a fine sweep) in PostgreSQL, and checks it gives the same band as app/aqi's NAQI.
 func TestBandSQLAgreesWithGo(t *testing.T) {
 	db := dbtest.NewPool(t)
 	for _, typ := range []string{"pm25", "pm10", "no2"} {
@@ -87,7 +92,7 @@ func TestBandSQLAgreesWithGo(t *testing.T) {
 		n := 0
 		_, err = pgx.ForEachRow(rows, []any{&v, &level}, func() error {
 			n++
-			b, ok := queries.BandOf(typ, v)
+			b, ok := naqi.BandOf(typ, v)
 			switch {
 			case !ok && level != nil:
 				t.Errorf("%s %v: SQL gives level %d, Go no band", typ, v, *level)

@@ -52,6 +52,9 @@ type CompareView struct {
 	// Threshold is the AQI level (1–5) of the threshold scores the page computes from
 	// Metrics.BandPairs; 0 is the scale's default. The queries here do not read it.
 	Threshold int
+	// ThresholdKey is the threshold's band key on the view's scale as its URL writes it ("very_poor"),
+	// "" for the scale's default threshold.
+	ThresholdKey string
 }
 
 // modelLead is the model and lead the view compares.

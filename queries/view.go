@@ -113,6 +113,9 @@ type View struct {
 	After, Before *Cursor
 	// Total, when known exactly, lets a page in the second half be read from the far end of the order.
 	Total int64
+	// Scale is the key of the AQI scale the view shows its bands in, "" for the deployment's default
+	// (AQI_SCALE). No query reads it: it is carried with the view so that every link keeps it.
+	Scale string
 }
 
 // Offset is the number of rows before the view's page.
