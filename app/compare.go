@@ -51,6 +51,9 @@ type comparePage struct {
 	// measurement; ForecastFor then names what there is none of).
 	Forecast    *forecastView
 	ForecastFor string
+	// Diagnostics are the dashboard's diagnostic plots (diagnosticsFor), below the metrics; nil when
+	// the view has not one location and one pollutant, or no day with both sides.
+	Diagnostics *diagnosticsView
 }
 
 // leadMAEView is one lead of the "by lead" strip.
@@ -449,6 +452,11 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ForecastFor = cv.Model + " for " + p.LatestFor
 		if ok {
 			p.Forecast = newForecastView(cv.Model, v.Types[0], run, p.Latest)
+		}
+	}
+	if dashboard {
+		if p.Diagnostics, err = s.diagnosticsFor(ctx, cv); err != nil {
+			return p, err
 		}
 	}
 	return p, nil

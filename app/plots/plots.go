@@ -4,12 +4,13 @@
 // measured). It knows no SQL and no HTTP: it returns rectangles, lines, ticks and labels in SVG user
 // units, which views/partials/diagnostics.html draws.
 //
-// Both plots share the same rules for their axes. An axis ends at a round number (1, 2 or 5 times a
-// power of ten, times a whole number) at or above the largest value; when that value is more than
-// OutlierRatio times the 99th percentile (a few absurd values would squeeze every other point into one
-// corner), the axis ends above the 99th percentile instead, and the values beyond it are counted in the
-// outermost bins (Clipped says how many). Bins are a round width too, so their edges fall on the ticks.
-// Values that are not finite numbers (NaN, ±Inf) are left out and counted in Skipped.
+// Axes end at a round number (1, 2 or 5 times a power of ten, times a whole number). The scatter's
+// common axis reaches the largest value, unless that value is more than OutlierRatio times the 99th
+// percentile (a few absurd values would squeeze every other point into one corner): it then reaches the
+// largest value that is not. The histogram reaches the largest |error|, or with 100 errors or more
+// their 99th percentile. Values beyond an axis are counted in the outermost bins (Clipped says how
+// many). Bins are a round fraction of the tick step, at most 40 along an axis, so every tick is a bin
+// edge. Values that are not finite numbers (NaN, ±Inf) are left out and counted in Skipped.
 package plots
 
 import (
@@ -64,9 +65,9 @@ func newFrame(width, height, left, right, top, bottom float64) Frame {
 	f.PlotW, f.PlotH = f.X1-f.X0, f.Y1-f.Y0
 	f.XMid, f.YMid = (f.X0+f.X1)/2, (f.Y0+f.Y1)/2
 	f.XTickY, f.XMarkY = f.Y1+24, f.Y1+5
-	f.YTickX = f.X0 - 8
+	f.YTickX = f.X0 - 11
 	f.XLabelY = height - 8
-	f.YLabelX = 14
+	f.YLabelX = 16
 	return f
 }
 
@@ -88,6 +89,9 @@ type Scatter struct {
 	Cells []Cell
 	// Shades are the legend of the cells' shades: the count ranges, from the lightest to the darkest.
 	Shades []Shade
+	// Paths draw the cells: one SVG path per shade (its cells' rectangles), so that a plot of hundreds
+	// of cells is a handful of elements.
+	Paths []ShadePath
 	// OneToOne is the line p = o; Over2 is p = 2o and Under2 p = o/2 (from the origin), clipped to the
 	// plot area.
 	OneToOne, Over2, Under2 Line
@@ -127,6 +131,12 @@ type Shade struct {
 	Label string
 }
 
+// ShadePath is the outline of every cell of one shade, as an SVG path's d attribute.
+type ShadePath struct {
+	Class int
+	D     string
+}
+
 // BandStrip is one AQI band's stretch of both axes.
 type BandStrip struct {
 	Class, Name string
@@ -143,7 +153,7 @@ const shadeCount = 5
 const (
 	scatterWidth  = 400
 	scatterHeight = 400
-	scatterLeft   = 62
+	scatterLeft   = 70
 	scatterRight  = 14
 	scatterTop    = 14
 	scatterBottom = 62
@@ -204,6 +214,16 @@ func NewScatter(pairs []Pair, bands []aqi.Band) *Scatter {
 		top, bottom := y(ax.edge(row+1)), y(ax.edge(row))
 		s.Cells = append(s.Cells, Cell{Rect: Rect{round2(left), round2(top), round2(right - left), round2(bottom - top)},
 			Col: col, Row: row, Count: c, Shade: shadeOf(s.Shades, c)})
+	}
+
+	paths := make([][]byte, len(s.Shades))
+	for _, c := range s.Cells {
+		paths[c.Shade-1] = appendRect(paths[c.Shade-1], c.Rect)
+	}
+	for i, d := range paths {
+		if len(d) > 0 {
+			s.Paths = append(s.Paths, ShadePath{Class: i + 1, D: string(d)})
+		}
 	}
 
 	s.OneToOne = Line{round2(x(s.Lo)), round2(y(s.Lo)), round2(x(s.Hi)), round2(y(s.Hi))}
@@ -290,7 +310,9 @@ type Histogram struct {
 	BinWidth float64
 	// Bars are every bin, empty ones too (a bar of height 0), from Lo up. A bin holds the errors e with
 	// its Lo ≤ e < its Hi; the last one holds Hi too, and the outermost ones the clipped errors.
-	Bars   []Bar
+	Bars []Bar
+	// BarsPath draws the non-empty bars as one SVG path (its d attribute).
+	BarsPath string
 	XTicks []Tick
 	YTicks []Tick
 	// YMax is the count at the top of the y axis.
@@ -323,7 +345,7 @@ type Bar struct {
 const (
 	histWidth  = 400
 	histHeight = 300
-	histLeft   = 62
+	histLeft   = 70
 	histRight  = 14
 	histTop    = 30 // room for the marker labels above the plot
 	histBottom = 62
@@ -355,7 +377,7 @@ func NewHistogram(pairs []Pair) *Histogram {
 
 	// The half-range: a round number at or above the largest |error| (or its 99th percentile, see the
 	// package comment), in ticks of step and bins of width, about 24 bins in all.
-	top := robustMax(abs)
+	top := centralMax(abs)
 	step := niceStep(top / 3)
 	hi := math.Min(math.MaxFloat64, math.Max(step, math.Ceil(top/step-1e-9)*step))
 	width, bins := divide(-hi, hi, step)
@@ -383,6 +405,13 @@ func NewHistogram(pairs []Pair) *Histogram {
 		h.Bars = append(h.Bars, Bar{Rect: Rect{round2(left), round2(top), round2(right - left), round2(h.Y1 - top)},
 			Lo: ax.edge(i), Hi: ax.edge(i + 1), Count: c})
 	}
+	var path []byte
+	for _, b := range h.Bars {
+		if b.Count > 0 {
+			path = appendRect(path, b.Rect)
+		}
+	}
+	h.BarsPath = string(path)
 	for _, v := range ax.ticks() {
 		h.XTicks = append(h.XTicks, Tick{round2(x(v)), tickLabel(v, step)})
 	}
@@ -398,7 +427,7 @@ func NewHistogram(pairs []Pair) *Histogram {
 	}
 	mx := round2(x(m))
 	h.MeanLine = Line{mx, h.Y0 - 4, mx, h.Y1}
-	h.MeanLabel = "mean " + Signed(h.Mean, width/10)
+	h.MeanLabel = "mean " + Signed(h.Mean, math.Min(0.1, width))
 	// The label sits beside its line, on the side away from 0 (on the right when the mean is 0), and
 	// turns inward near an edge.
 	h.MeanLabelX, h.MeanAnchor = mx+4, "start"
@@ -416,7 +445,7 @@ func NewHistogram(pairs []Pair) *Histogram {
 
 // valueAxis is the common axis of the scatter: from 0 (or a round number below the lowest value, if
 // one is negative) to a round number at or above the largest (see the package comment), in bins of a
-// round width, at most 30 of them.
+// round width, at most maxBins of them.
 func valueAxis(values []float64) axis {
 	top := robustMax(values)
 	low := slices.Min(values)
@@ -431,7 +460,7 @@ func valueAxis(values []float64) axis {
 }
 
 // maxBins is the most bins along an axis.
-const maxBins = 30
+const maxBins = 40
 
 // divide splits [lo, hi] (a whole number of steps) into bins of step/d for the largest d of 1, 2, 4, 5,
 // 10, 20 that makes at most maxBins bins, so that every tick is a bin edge.
@@ -462,6 +491,18 @@ func robustMax(values []float64) float64 {
 	// The largest value that is not an outlier.
 	i, _ := slices.BinarySearch(sorted, math.Nextafter(OutlierRatio*q, math.Inf(1)))
 	return sorted[i-1]
+}
+
+// centralMax is the error histogram's reach: the largest |error|, or for 100 errors or more their 99th
+// percentile, since a few large errors would otherwise squeeze the bulk of them into two or three bars
+// (the errors beyond are counted in the outermost bars, and said).
+func centralMax(abs []float64) float64 {
+	if len(abs) < 100 {
+		return slices.Max(abs)
+	}
+	sorted := slices.Clone(abs)
+	slices.Sort(sorted)
+	return sorted[int(math.Ceil(0.99*float64(len(sorted))))-1]
 }
 
 // bin is the index of the bin holding v: [edge(i), edge(i+1)), the last one closed, and values beyond
@@ -536,6 +577,21 @@ func Signed(v, prec float64) string {
 		return "+" + s
 	}
 	return s
+}
+
+// appendRect appends a closed rectangle to an SVG path: move to its corner, then a horizontal, a
+// vertical and a horizontal line.
+func appendRect(d []byte, r Rect) []byte {
+	num := func(c byte, v float64) {
+		d = append(d, c)
+		d = strconv.AppendFloat(d, v, 'f', -1, 64)
+	}
+	num('M', r.X)
+	num(' ', r.Y)
+	num('h', round2(r.W))
+	num('v', round2(r.H))
+	num('h', round2(-r.W))
+	return append(d, 'z')
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
