@@ -313,8 +313,8 @@ type Histogram struct {
 	Bars []Bar
 	// BarsPath draws the non-empty bars as one SVG path (its d attribute).
 	BarsPath string
-	XTicks []Tick
-	YTicks []Tick
+	XTicks   []Tick
+	YTicks   []Tick
 	// YMax is the count at the top of the y axis.
 	YMax int
 	// Zero is the vertical line at 0; MeanLine the one at the mean error (clamped to the plot area when
