@@ -101,6 +101,9 @@ type Scatter struct {
 	// plot, vertical and horizontal.
 	Bands     []BandStrip
 	EdgeLines []Line
+	// GridPath draws the grid (a line across the plot at every tick) and EdgePath the EdgeLines, each
+	// as one SVG path.
+	GridPath, EdgePath string
 	// Edges are the band edges inside the axes' range, in data units.
 	Edges []float64
 	// N is the number of pairs drawn; Within2 of the Fac2N pairs measured above 0 are within a factor of
@@ -235,6 +238,12 @@ func NewScatter(pairs []Pair, bands []aqi.Band) *Scatter {
 		s.XTicks = append(s.XTicks, Tick{round2(x(v)), label})
 		s.YTicks = append(s.YTicks, Tick{round2(y(v)), label})
 	}
+	var grid []byte
+	for i := range s.XTicks {
+		grid = appendLine(grid, Line{s.XTicks[i].Pos, s.Y0, s.XTicks[i].Pos, s.Y1})
+		grid = appendLine(grid, Line{s.X0, s.YTicks[i].Pos, s.X1, s.YTicks[i].Pos})
+	}
+	s.GridPath = string(grid)
 	for _, b := range bands {
 		lo, hi := math.Max(b.Lower, s.Lo), math.Min(b.Upper, s.Hi)
 		if lo >= hi {
@@ -249,6 +258,11 @@ func NewScatter(pairs []Pair, bands []aqi.Band) *Scatter {
 			s.EdgeLines = append(s.EdgeLines, Line{ex, s.Y0, ex, s.Y1}, Line{s.X0, ey, s.X1, ey})
 		}
 	}
+	var edges []byte
+	for _, l := range s.EdgeLines {
+		edges = appendLine(edges, l)
+	}
+	s.EdgePath = string(edges)
 	return s
 }
 
@@ -315,6 +329,9 @@ type Histogram struct {
 	BarsPath string
 	XTicks   []Tick
 	YTicks   []Tick
+	// GridPath draws the grid (a line across the plot at every y tick), MarksPath the x ticks' marks,
+	// each as one SVG path.
+	GridPath, MarksPath string
 	// YMax is the count at the top of the y axis.
 	YMax int
 	// Zero is the vertical line at 0; MeanLine the one at the mean error (clamped to the plot area when
@@ -418,6 +435,14 @@ func NewHistogram(pairs []Pair) *Histogram {
 	for c := 0.0; c <= float64(h.YMax)+ystep/2; c += ystep {
 		h.YTicks = append(h.YTicks, Tick{round2(y(c)), tickLabel(c, ystep)})
 	}
+	var grid, marks []byte
+	for _, tk := range h.YTicks {
+		grid = appendLine(grid, Line{h.X0, tk.Pos, h.X1, tk.Pos})
+	}
+	for _, tk := range h.XTicks {
+		marks = appendLine(marks, Line{tk.Pos, h.Y1, tk.Pos, h.XMarkY})
+	}
+	h.GridPath, h.MarksPath = string(grid), string(marks)
 	zx := round2(x(0))
 	h.Zero = Line{zx, h.Y0 - 4, zx, h.Y1}
 	m := h.Mean
@@ -478,19 +503,18 @@ func divide(lo, hi, step float64) (width float64, bins int) {
 // robustMax is the largest of values, or, when that is more than OutlierRatio times their 99th
 // percentile (and the percentile is above 0), the largest value that is not.
 func robustMax(values []float64) float64 {
-	top := slices.Max(values)
 	if len(values) < 100 {
-		return top
+		return slices.Max(values)
 	}
-	sorted := slices.Clone(values)
-	slices.Sort(sorted)
-	q := sorted[int(math.Ceil(0.99*float64(len(sorted))))-1]
-	if q <= 0 || top <= OutlierRatio*q {
-		return top
+	// The values above the 99th percentile are all among the top 1 %: those are all it takes.
+	top := topK(values, tailSize(len(values)))
+	q, most := top[0], top[len(top)-1]
+	if q <= 0 || most <= OutlierRatio*q {
+		return most
 	}
-	// The largest value that is not an outlier.
-	i, _ := slices.BinarySearch(sorted, math.Nextafter(OutlierRatio*q, math.Inf(1)))
-	return sorted[i-1]
+	// The largest value that is not an outlier (q itself at least).
+	i, _ := slices.BinarySearch(top, math.Nextafter(OutlierRatio*q, math.Inf(1)))
+	return top[i-1]
 }
 
 // centralMax is the error histogram's reach: the largest |error|, or for 100 errors or more their 99th
@@ -500,9 +524,49 @@ func centralMax(abs []float64) float64 {
 	if len(abs) < 100 {
 		return slices.Max(abs)
 	}
-	sorted := slices.Clone(abs)
-	slices.Sort(sorted)
-	return sorted[int(math.Ceil(0.99*float64(len(sorted))))-1]
+	return topK(abs, tailSize(len(abs)))[0]
+}
+
+// tailSize is how many of n sorted values lie at or above their 99th percentile (the nearest-rank
+// percentile, the value at rank ⌈0.99 n⌉).
+func tailSize(n int) int {
+	return n - int(math.Ceil(0.99*float64(n))) + 1
+}
+
+// topK returns the k largest of values (1 ≤ k ≤ len(values)), smallest first, through a min-heap of
+// k: O(n log k), without sorting (or copying) all of them.
+func topK(values []float64, k int) []float64 {
+	h := make([]float64, 0, k)
+	down := func(i int) {
+		for {
+			l := 2*i + 1
+			if l >= len(h) {
+				return
+			}
+			if r := l + 1; r < len(h) && h[r] < h[l] {
+				l = r
+			}
+			if h[i] <= h[l] {
+				return
+			}
+			h[i], h[l] = h[l], h[i]
+			i = l
+		}
+	}
+	for _, v := range values {
+		switch {
+		case len(h) < k:
+			h = append(h, v)
+			for i := len(h) - 1; i > 0 && h[(i-1)/2] > h[i]; i = (i - 1) / 2 {
+				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+			}
+		case v > h[0]:
+			h[0] = v
+			down(0)
+		}
+	}
+	slices.Sort(h)
+	return h
 }
 
 // bin is the index of the bin holding v: [edge(i), edge(i+1)), the last one closed, and values beyond
@@ -592,6 +656,19 @@ func appendRect(d []byte, r Rect) []byte {
 	num('v', round2(r.H))
 	num('h', round2(-r.W))
 	return append(d, 'z')
+}
+
+// appendLine appends a segment to an SVG path: move to one end, line to the other.
+func appendLine(d []byte, l Line) []byte {
+	d = append(d, 'M')
+	d = strconv.AppendFloat(d, l.X1, 'f', -1, 64)
+	d = append(d, ' ')
+	d = strconv.AppendFloat(d, l.Y1, 'f', -1, 64)
+	d = append(d, 'L')
+	d = strconv.AppendFloat(d, l.X2, 'f', -1, 64)
+	d = append(d, ' ')
+	d = strconv.AppendFloat(d, l.Y2, 'f', -1, 64)
+	return d
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }

@@ -271,6 +271,15 @@ func TestScatterEdgesAndValuesOnEdges(t *testing.T) {
 	if !slices.Equal(labels, []string{"0", "50", "100", "150"}) {
 		t.Errorf("ticks %v", labels)
 	}
+	// The edge lines are drawn by EdgePath, the grid by GridPath (a line per tick, each way).
+	for _, l := range s.EdgeLines {
+		if !strings.Contains(s.EdgePath, string(appendLine(nil, l))) {
+			t.Errorf("edge %+v is not in the path", l)
+		}
+	}
+	if n := strings.Count(s.GridPath, "M"); n != 2*len(s.XTicks) {
+		t.Errorf("the grid has %d lines for %d ticks", n, len(s.XTicks))
+	}
 	// A pollutant without bands has none.
 	if s := NewScatter(pairs, aqi.Default().Bands("no2")); s.Bands != nil || s.EdgeLines != nil {
 		t.Errorf("no2 has bands: %+v", s.Bands)
@@ -468,6 +477,9 @@ func TestHistogramEdgeCases(t *testing.T) {
 	if !slices.Equal(ticks, []string{"−30", "−20", "−10", "0", "10", "20", "30"}) {
 		t.Errorf("ticks %v", ticks)
 	}
+	if strings.Count(h.MarksPath, "M") != len(h.XTicks) || strings.Count(h.GridPath, "M") != len(h.YTicks) {
+		t.Errorf("marks %q, grid %q", h.MarksPath, h.GridPath)
+	}
 	// An error exactly on an edge goes in the bar above it; one at the axis' end in the last bar.
 	pairs = []Pair{{10, 15}, {10, 5}, {0, 40}, {40, 0}}
 	h = NewHistogram(pairs)
@@ -519,5 +531,50 @@ func TestLabels(t *testing.T) {
 func TestAppendRect(t *testing.T) {
 	if got := string(appendRect([]byte("x"), Rect{1.5, 2, 10.25, 3})); got != "xM1.5 2h10.25v3h-10.25z" {
 		t.Errorf("appendRect = %q", got)
+	}
+}
+
+// TestPercentiles: the tail that robustMax and centralMax take is the 99th percentile by sorting.
+func TestPercentiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, n := range []int{100, 101, 199, 1000, 3652, 7304} {
+		for _, gen := range []func(i int) float64{
+			func(int) float64 { return r.ExpFloat64() * 50 },
+			func(i int) float64 { return float64(i) },     // ascending: every value enters the heap
+			func(i int) float64 { return float64(n - i) }, // descending
+			func(i int) float64 { return float64(i % 7) }, // ties
+			func(i int) float64 { // two outliers
+				if i == 5 || i == n-1 {
+					return 1e9
+				}
+				return r.Float64() * 100
+			},
+		} {
+			values := make([]float64, n)
+			for i := range values {
+				values[i] = gen(i)
+			}
+			sorted := slices.Clone(values)
+			slices.Sort(sorted)
+			rank := int(math.Ceil(0.99*float64(n))) - 1
+			k := tailSize(n)
+			if got := topK(values, k); !slices.Equal(got, sorted[rank:]) {
+				t.Fatalf("n=%d: topK = %v, want %v", n, got, sorted[rank:])
+			}
+			if got := centralMax(values); got != sorted[rank] {
+				t.Errorf("n=%d: centralMax = %g, want %g", n, got, sorted[rank])
+			}
+			want := sorted[n-1]
+			if q := sorted[rank]; q > 0 && want > OutlierRatio*q {
+				for _, v := range sorted {
+					if v <= OutlierRatio*q {
+						want = v
+					}
+				}
+			}
+			if got := robustMax(values); got != want {
+				t.Errorf("n=%d: robustMax = %g, want %g", n, got, want)
+			}
+		}
 	}
 }
