@@ -14,11 +14,15 @@ type Pair struct {
 }
 
 // SeriesPairsQuery builds the query behind SeriesPairs: one range of the comparison's primary key
-// (model, lead, location, type, date), in date order.
+// (model, lead, location, type, date), in date order. The days missing a side are left out above an
+// OFFSET 0 fence: inside it, "predicted IS NOT NULL" would let the planner walk the predicted-value
+// index over every series of the model and lead instead (48 ms, 690 buffers on 200,000 rows, where
+// the key reads the series' 3,437 days in about 2).
 func SeriesPairsQuery(location, typ, model string, lead int, from, to time.Time) sq.SelectBuilder {
 	v := View{Locations: []string{location}, Types: []string{typ}, From: from, To: to}
-	return psql.Select("actual", "predicted").From("comparison").
-		Where(pairWhere(model, lead)).Where(v.where()).
+	series := sq.Select("date", "actual", "predicted").From("comparison").
+		Where(pairWhere(model, lead)).Where(v.where()).Suffix("OFFSET 0")
+	return psql.Select("actual", "predicted").FromSelect(series, "series").
 		Where("actual IS NOT NULL AND predicted IS NOT NULL").
 		OrderBy("date")
 }

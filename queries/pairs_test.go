@@ -57,7 +57,7 @@ func TestSeriesPairs(t *testing.T) {
 	// One range of the primary key, with $ placeholders.
 	sql, args, err := queries.SeriesPairsQuery("Agra", "pm25", "ses", 2, day("2020-01-01"), day("2020-12-31")).ToSql()
 	if err != nil || strings.Contains(sql, "?") || len(args) != 6 ||
-		sql != "SELECT actual, predicted FROM comparison WHERE lead = $1 AND model = $2 AND (location = $3 AND type = $4 AND date >= $5 AND date <= $6) AND actual IS NOT NULL AND predicted IS NOT NULL ORDER BY date" {
+		sql != "SELECT actual, predicted FROM (SELECT date, actual, predicted FROM comparison WHERE lead = $1 AND model = $2 AND (location = $3 AND type = $4 AND date >= $5 AND date <= $6) OFFSET 0) AS series WHERE actual IS NOT NULL AND predicted IS NOT NULL ORDER BY date" {
 		t.Errorf("query %s %v %v", sql, args, err)
 	}
 }
