@@ -38,6 +38,9 @@ type accuracyPage struct {
 	Banded bool
 	// Confusion is the band confusion matrix of the view's one banded pollutant (nil otherwise).
 	Confusion *confusionView
+	// Diagnostics are the diagnostic plots of the view's days when it shows one location, one
+	// pollutant, one model and one lead (nil otherwise).
+	Diagnostics *diagnosticsView
 	// TypeDefaulted is true when the view took PM2.5 because neither by nor the URL chose a pollutant.
 	TypeDefaulted bool
 	NoData        bool
@@ -379,6 +382,11 @@ func (s *server) accuracyPage(c *fiber.Ctx, av queries.AccuracyView, ap accuracy
 		p.Banded = true
 		pairs := [6][6]int64(res.BandPairs)
 		p.Confusion = newConfusionView(av.Types[0], scale, &pairs)
+	}
+	if len(av.Locations) == 1 && len(av.Types) == 1 && len(av.Models) == 1 && len(av.Leads) == 1 {
+		if p.Diagnostics, err = s.seriesDiagnostics(ctx, scale, av.Locations[0], av.Types[0], av.Models[0], av.Leads[0], av.From, av.To); err != nil {
+			return p, err
+		}
 	}
 	p.Columns = accuracyColumns(base, av, scale, p.Banded, p.SingleType)
 	p.Rows = accuracyRows(res.Groups, av, p.Banded)

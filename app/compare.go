@@ -59,6 +59,9 @@ type comparePage struct {
 	// matrix of the view's one banded pollutant (nil otherwise).
 	ThresholdOpts []option
 	Confusion     *confusionView
+	// Diagnostics are the dashboard's diagnostic plots (diagnosticsFor), below the metrics; nil when
+	// the view has not one location and one pollutant, or no day with both sides.
+	Diagnostics *diagnosticsView
 }
 
 // leadMAEView is one lead of the "by lead" strip.
@@ -478,6 +481,11 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		p.ForecastFor = cv.Model + " for " + p.LatestFor
 		if ok {
 			p.Forecast = newForecastView(sc, cv.Model, v.Types[0], run, p.Latest)
+		}
+	}
+	if dashboard {
+		if p.Diagnostics, err = s.diagnosticsFor(ctx, cv, sc); err != nil {
+			return p, err
 		}
 	}
 	return p, nil
