@@ -462,5 +462,10 @@ func (s *server) exportCalendarJSON(c *fiber.Ctx) error {
 
 // CalendarURL is the calendar of the latest measurement's series and year: the dashboard's link to it.
 func (l latestView) CalendarURL() string {
-	return calendarView{Location: l.Location, Type: l.Type, Year: l.Date.Year(), Scale: aqi.Default()}.url("/calendar")
+	return calendarView{Location: l.Location, Type: l.Type, Year: l.Date.Year(), Scale: l.scale, ScaleKey: l.ScaleKey}.url("/calendar")
+}
+
+// RankingURL is the city ranking of the latest measurement's pollutant, in the view's scale.
+func (l latestView) RankingURL() string {
+	return withScale("/locations?type="+url.QueryEscape(l.Type), l.ScaleKey)
 }

@@ -109,6 +109,9 @@ type latestView struct {
 	Band           *bandView
 	// Ago says how old the measurement is ("6 years ago") when that is more than two days; else "".
 	Ago string
+	// ScaleKey is the view's scale as its URLs carry it ("" for the deployment's), for the links.
+	ScaleKey string
+	scale    *aqi.Scale
 }
 
 // matchLabels name the choices of the match select.
@@ -472,7 +475,8 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 		if len(latest) == 1 {
 			r := latest[0]
 			p.Latest = &latestView{Date: r.Date, Location: r.Location, Type: r.Type, Value: formatNumber(r.Value),
-				Unit: pollutantUnit(r.Type), Band: bandFor(sc, r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock())}
+				Unit: pollutantUnit(r.Type), Band: bandFor(sc, r.Type, &r.Value), Ago: age.Ago(r.Date, s.clock()),
+				ScaleKey: cv.Scale, scale: sc}
 		}
 		run, ok, err := queries.LatestForecast(ctx, s.db, v.Locations[0], v.Types[0], cv.Model)
 		if err != nil {
