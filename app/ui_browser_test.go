@@ -58,7 +58,7 @@ func layoutFixture() (historic, predictions string) {
 }
 
 // uiServer is the server the whole-UI tests look at: the layout fixture, or with SCREENSHOTS set, the
-// real demo data (about 10 s to load).
+// real demo data (minutes to load: the three models at leads 1-3).
 func uiServer(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("SCREENSHOTS") == "" {
