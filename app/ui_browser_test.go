@@ -66,6 +66,7 @@ func uiServer(t *testing.T) string {
 		return serveOnLoopback(t, newTestServer(t, h, p))
 	}
 	ts := newTestServer(t, "", "")
+	ts.cfg.DefaultModel = demo.DefaultModel // what make run shows (DEFAULT_MODEL's default)
 	res, err := demo.Load(context.Background(), ts.db)
 	if err != nil {
 		t.Fatal(err)
