@@ -21,12 +21,13 @@ test: db
 	go test -count=1 -timeout 40m ./...
 
 ## screenshots: the dashboard at 1280 and 375 px wide, light and dark, on the real demo data (loaded
-## into a throwaway database, ~10 s), saved into public/screenshots by the browser test that checks
-## every page (TestBrowserEveryPage); the README shows dashboard-desktop-light.png
+## into a throwaway database: minutes, the three models at leads 1-3), saved into public/screenshots by
+## the browser test that checks every page (TestBrowserEveryPage); the README shows
+## dashboard-desktop-light.png
 .PHONY: screenshots
 screenshots: db
 	@bash .ci/ensure-chromium
-	SCREENSHOTS=$(CURDIR)/public/screenshots go test -count=1 -run 'TestBrowserEveryPage$$' ./app/
+	SCREENSHOTS=$(CURDIR)/public/screenshots go test -count=1 -timeout 40m -run 'TestBrowserEveryPage$$' ./app/
 
 ## db: make sure PostgreSQL answers on 127.0.0.1:5432
 db:

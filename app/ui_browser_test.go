@@ -58,7 +58,7 @@ func layoutFixture() (historic, predictions string) {
 }
 
 // uiServer is the server the whole-UI tests look at: the layout fixture, or with SCREENSHOTS set, the
-// real demo data (about 10 s to load).
+// real demo data (minutes to load: the three models at leads 1-3).
 func uiServer(t *testing.T) string {
 	t.Helper()
 	if os.Getenv("SCREENSHOTS") == "" {
@@ -66,6 +66,7 @@ func uiServer(t *testing.T) string {
 		return serveOnLoopback(t, newTestServer(t, h, p))
 	}
 	ts := newTestServer(t, "", "")
+	ts.cfg.DefaultModel = demo.DefaultModel // what make run shows (DEFAULT_MODEL's default)
 	res, err := demo.Load(context.Background(), ts.db)
 	if err != nil {
 		t.Fatal(err)
