@@ -157,7 +157,7 @@ func TestBrowserCompareHistory(t *testing.T) {
 		{"next page", chromedp.Click(`#page-next`), `document.querySelector('#view .page-of').textContent.includes('Page 2 of 6')`},
 		{"previous page", chromedp.Click(`#page-prev`), `document.querySelector('#view .page-of').textContent.includes('Page 1 of 6')`},
 		{"all days", chromedp.SendKeys(`#f-match`, "A"), `location.search.includes('match=all')`},
-		{"50 rows a page", chromedp.SendKeys(`#f-size`, "5"), `location.search.includes('size=50') && document.querySelectorAll('#view tbody tr').length === 50`},
+		{"50 rows a page", chromedp.SendKeys(`#f-size`, "5"), `location.search.includes('size=50') && document.querySelectorAll('#view table.compare tbody tr').length === 50`},
 		{"Delhi, which has no PM2.5: the empty state", chromedp.SendKeys(`#f-location`, "D"), `location.search.includes('location=Delhi') && !!document.querySelector('#view .empty')`},
 		{"PM10", chromedp.SendKeys(`#f-type`, "P"), `location.search.includes('type=pm10') && document.querySelector('#view svg title').textContent.startsWith('Delhi · PM10')`},
 		{"from 5 March", chromedp.Tasks{chromedp.Click(`#f-from`), setField(`#f-from`, "2020-03-05"), chromedp.Click(`#f-apply`)}, `location.search.includes('from=2020-03-05')`},
