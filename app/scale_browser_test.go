@@ -68,10 +68,11 @@ func TestBrowserScaleSwitch(t *testing.T) {
 		b.run(t, chromedp.Reload())
 		b.waitBands(t, view+" reloaded", epa)
 	}
-	// A link followed from a US EPA page keeps the scale: the navigation to the overview, and its
-	// links into the dashboard.
+	// A link followed from a US EPA page keeps the scale: the navigation to the ranking, its link to
+	// the overview of every series, and the overview's links into the dashboard.
 	var href string
-	b.run(t, chromedp.Click(`#site-nav a[href^="/locations"]`, chromedp.ByQuery), chromedp.WaitVisible(`table.overview`),
+	b.run(t, chromedp.Click(`#site-nav a[href^="/locations"]`, chromedp.ByQuery), chromedp.WaitVisible(`a[href^="/locations/all"]`),
+		chromedp.Click(`a[href^="/locations/all?scale=us_epa"]`, chromedp.ByQuery), chromedp.WaitVisible(`table.overview`),
 		chromedp.Evaluate(`document.querySelector('table.overview a.chip').getAttribute('href')`, &href))
 	if !strings.Contains(href, "scale=us_epa") {
 		t.Fatalf("the overview's link %q drops the scale", href)

@@ -22,6 +22,13 @@ func parseThreshold(c *fiber.Ctx, scale *aqi.Scale) (int, *fieldError) {
 	if level, ok := scale.Threshold(name); ok {
 		return level, nil
 	}
+	// A threshold of another scale (a form whose scale select has just changed still sends the old
+	// scale's threshold) is the band of the same level on this one: "poor" is "unhealthy" on US EPA.
+	for _, other := range aqi.Scales() {
+		if level, ok := other.Threshold(name); ok {
+			return level, nil
+		}
+	}
 	return def, &fieldError{"threshold", badParam("threshold", "%q is not a band of the %s; use one of %s", name, scale.Name,
 		strings.Join(scale.ThresholdKeys(), ", "))}
 }
