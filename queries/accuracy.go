@@ -253,25 +253,8 @@ func AccuracyQuery(av AccuracyView) (sq.SelectBuilder, error) {
 // an error joined on the reference model's row of the same series, day and lead with an error too
 // (the rows, not sums, as RefMetricsQuery).
 func accuracyRefQuery(av AccuracyView) sq.SelectBuilder {
-	w := sq.And{sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}}
-	if len(av.Models) > 0 {
-		w = append(w, sq.Eq{"a.model": oneOrMany(av.Models)})
-	}
-	if len(av.Leads) > 0 {
-		w = append(w, sq.Eq{"a.lead": av.Leads})
-	}
-	if len(av.Locations) > 0 {
-		w = append(w, sq.Eq{"a.location": oneOrMany(av.Locations)})
-	}
-	if len(av.Types) > 0 {
-		w = append(w, sq.Eq{"a.type": oneOrMany(av.Types)})
-	}
-	if !av.From.IsZero() {
-		w = append(w, sq.GtOrEq{"a.date": av.From})
-	}
-	if !av.To.IsZero() {
-		w = append(w, sq.LtOrEq{"a.date": av.To})
-	}
+	w := append(sq.And{sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}},
+		View{Locations: av.Locations, Types: av.Types, Models: av.Models, Leads: av.Leads, From: av.From, To: av.To}.whereOn("a")...)
 	inner := psql.Select("a.model", "a.lead", "a.location", "a.type", "date_trunc('month', a.date::timestamp)::date AS month",
 		"a.abs_error AS model_abs", "b.abs_error AS ref_abs").
 		From("comparison a").

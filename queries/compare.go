@@ -519,19 +519,8 @@ func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 		return sq.SelectBuilder{}, fmt.Errorf("queries: no reference model")
 	}
 	model, lead := cv.modelLead()
-	w := sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}}
-	if len(cv.Locations) > 0 {
-		w = append(w, sq.Eq{"a.location": oneOrMany(cv.Locations)})
-	}
-	if len(cv.Types) > 0 {
-		w = append(w, sq.Eq{"a.type": oneOrMany(cv.Types)})
-	}
-	if !cv.From.IsZero() {
-		w = append(w, sq.GtOrEq{"a.date": cv.From})
-	}
-	if !cv.To.IsZero() {
-		w = append(w, sq.LtOrEq{"a.date": cv.To})
-	}
+	w := append(sq.And{sq.Eq{"a.model": model, "a.lead": lead}, sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}},
+		View{Locations: cv.Locations, Types: cv.Types, From: cv.From, To: cv.To}.whereOn("a")...)
 	return psql.Select("count(*)", "coalesce(sum(a.abs_error), 0)", "coalesce(sum(b.abs_error), 0)").
 		From("comparison a").
 		Join("comparison b ON b.model = ? AND b.lead = a.lead AND b.location = a.location AND b.type = a.type AND b.date = a.date", cv.Ref).
@@ -543,13 +532,7 @@ func RefMetricsQuery(cv CompareView) (sq.SelectBuilder, error) {
 // are now, see migration 011).
 func refSeries(cv CompareView, cols ...string) sq.SelectBuilder {
 	model, lead := cv.modelLead()
-	w := sq.And{sq.Eq{"s.model": model, "s.lead": lead}}
-	if len(cv.Locations) > 0 {
-		w = append(w, sq.Eq{"s.location": oneOrMany(cv.Locations)})
-	}
-	if len(cv.Types) > 0 {
-		w = append(w, sq.Eq{"s.type": oneOrMany(cv.Types)})
-	}
+	w := append(sq.And{sq.Eq{"s.model": model, "s.lead": lead}}, View{Locations: cv.Locations, Types: cv.Types}.whereOn("s")...)
 	return psql.Select(cols...).
 		From("compare_series s").
 		Join("compare_series r ON r.model = ? AND r.lead = s.lead AND r.location = s.location AND r.type = s.type", cv.Ref).

@@ -129,27 +129,40 @@ func (v View) Offset() uint64 {
 // where is the filter part shared by every query over a view; nil when nothing is filtered. A single
 // location or pollutant is an equality, several an IN list.
 func (v View) where() sq.Sqlizer {
-	w := sq.And{}
-	if len(v.Locations) > 0 {
-		w = append(w, sq.Eq{"location": oneOrMany(v.Locations)})
-	}
-	if len(v.Types) > 0 {
-		w = append(w, sq.Eq{"type": oneOrMany(v.Types)})
-	}
-	if len(v.Models) > 0 {
-		w = append(w, sq.Eq{"model": oneOrMany(v.Models)})
-	}
-	if len(v.Leads) > 0 {
-		w = append(w, sq.Eq{"lead": oneOrManyInt(v.Leads)})
-	}
-	if !v.From.IsZero() {
-		w = append(w, sq.GtOrEq{"date": v.From})
-	}
-	if !v.To.IsZero() {
-		w = append(w, sq.LtOrEq{"date": v.To})
-	}
+	w := v.whereOn("")
 	if len(w) == 0 {
 		return nil
+	}
+	return w
+}
+
+// whereOn is where's filter on the columns of the table aliased alias ("a" filters a.location, …; ""
+// the unqualified columns), empty when nothing is filtered.
+func (v View) whereOn(alias string) sq.And {
+	col := func(name string) string {
+		if alias == "" {
+			return name
+		}
+		return alias + "." + name
+	}
+	w := sq.And{}
+	if len(v.Locations) > 0 {
+		w = append(w, sq.Eq{col("location"): oneOrMany(v.Locations)})
+	}
+	if len(v.Types) > 0 {
+		w = append(w, sq.Eq{col("type"): oneOrMany(v.Types)})
+	}
+	if len(v.Models) > 0 {
+		w = append(w, sq.Eq{col("model"): oneOrMany(v.Models)})
+	}
+	if len(v.Leads) > 0 {
+		w = append(w, sq.Eq{col("lead"): oneOrManyInt(v.Leads)})
+	}
+	if !v.From.IsZero() {
+		w = append(w, sq.GtOrEq{col("date"): v.From})
+	}
+	if !v.To.IsZero() {
+		w = append(w, sq.LtOrEq{col("date"): v.To})
 	}
 	return w
 }
