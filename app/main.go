@@ -251,6 +251,9 @@ func runDemo(ctx context.Context, cfg Config, all bool, out, stderr io.Writer) e
 	res, err := loadDemoModels(ctx, conn, models, func(attempt int, err error) {
 		fmt.Fprintf(stderr, "aqdash demo: attempt %d conflicted with another writer (%v); trying again\n", attempt, err)
 	})
+	if err != nil && res.Pending > 0 {
+		return fmt.Errorf("%w; the rows are committed, and the next app serve builds the %d indexes still to build", err, res.Pending)
+	}
 	if err != nil {
 		return fmt.Errorf("%w; nothing was written", err)
 	}
@@ -283,12 +286,18 @@ func runSynthetic(ctx context.Context, cfg Config, n int64, out, stderr io.Write
 }
 
 // loadDemo loads the demo data (one transaction), again from the start while it meets a deadlock or a
-// serialization failure with another writer (queries.RetryConflicts).
+// serialization failure with another writer (queries.RetryConflicts). Into empty tables it returns once
+// the rows are committed, leaving the secondary indexes queued (demo.LoadModelsDeferred) for the
+// server's background build.
 func loadDemo(ctx context.Context, conn *pgx.Conn, onRetry func(attempt int, err error)) (res demo.Result, err error) {
-	return loadDemoModels(ctx, conn, demo.DefaultModels(), onRetry)
+	err = queries.RetryConflicts(ctx, func(int) error {
+		res, err = demo.LoadModelsDeferred(ctx, conn, demo.DefaultModels())
+		return err
+	}, onRetry)
+	return res, err
 }
 
-// loadDemoModels is loadDemo with the predictions of models.
+// loadDemoModels is loadDemo with the predictions of models, every index built before it returns.
 func loadDemoModels(ctx context.Context, conn *pgx.Conn, models []forecast.Model, onRetry func(attempt int, err error)) (res demo.Result, err error) {
 	err = queries.RetryConflicts(ctx, func(int) error {
 		res, err = demo.LoadModels(ctx, conn, models)
@@ -305,5 +314,18 @@ func demoSummary(r demo.Result) string {
 	}
 	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s) (%.2fs)",
 		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
-		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds())
+		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds()) +
+		committedNote(r)
+}
+
+// committedNote says, when a demo load committed its rows before it built (or queued) indexes, when the
+// rows were committed.
+func committedNote(r demo.Result) string {
+	switch {
+	case r.Pending > 0:
+		return fmt.Sprintf("; rows committed, %d indexes queued for the background build", r.Pending)
+	case r.Committed > 0 && r.Committed < r.Elapsed-time.Second:
+		return fmt.Sprintf("; rows committed after %.2fs, then the indexes built", r.Committed.Seconds())
+	}
+	return ""
 }

@@ -122,6 +122,7 @@ func serve(ctx context.Context, cfg Config) int {
 	}()
 	go s.probePooler(prepCtx) // a pooler set up the wrong way names its fix in the log
 	go s.keepRefSums(prepCtx, prepared)
+	go s.buildPendingIndexes(prepCtx, prepared)
 	s.startEvents() // the change listener, until s.stopping
 
 	log.Info("listening", "addr", ln.Addr().String(), "trusted_proxy", string(cfg.TrustedProxy))
@@ -276,6 +277,6 @@ func (s *server) migrateAndSeed(ctx context.Context) error {
 		}
 		return err
 	}
-	s.log.Info(demoSummary(res))
+	s.log.Info(demoSummary(res), "committed_ms", res.Committed.Milliseconds())
 	return nil
 }
