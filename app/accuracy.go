@@ -208,6 +208,12 @@ func accuracyDefaultDesc(key string, bys []string) bool {
 	return !slices.Contains(bys, key)
 }
 
+// oneForecast reports whether the breakdown av covers one model at one lead: it is not grouped by model
+// or by lead, or that grouping is filtered to one.
+func oneForecast(av queries.AccuracyView) bool {
+	return (!slices.Contains(av.By, "model") || len(av.Models) == 1) && (!slices.Contains(av.By, "lead") || len(av.Leads) == 1)
+}
+
 // resolveAccuracyModels settles the breakdown's models and leads against the data's: grouped by
 // model, the models given or all; else one model (given, or the default as on /compare). Grouped by
 // lead, the leads given or all; else one lead (given, or 1). An unknown model or ref is a 400.
@@ -380,8 +386,12 @@ func (s *server) accuracyPage(c *fiber.Ctx, av queries.AccuracyView, ap accuracy
 	}
 	if len(av.Types) == 1 && aqi.Banded(av.Types[0]) {
 		p.Banded = true
-		pairs := [6][6]int64(res.BandPairs)
-		p.Confusion = newConfusionView(av.Types[0], scale, &pairs)
+		// The matrix counts each day once: of one model at one lead. Grouped by model or by lead over
+		// several, summing their groups would count each day once per model and lead.
+		if oneForecast(av) {
+			pairs := [6][6]int64(res.BandPairs)
+			p.Confusion = newConfusionView(av.Types[0], scale, &pairs)
+		}
 	}
 	if len(av.Locations) == 1 && len(av.Types) == 1 && len(av.Models) == 1 && len(av.Leads) == 1 {
 		if p.Diagnostics, err = s.seriesDiagnostics(ctx, scale, av.Locations[0], av.Types[0], av.Models[0], av.Leads[0], av.From, av.To); err != nil {

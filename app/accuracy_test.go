@@ -142,6 +142,32 @@ func TestAccuracyDefaults(t *testing.T) {
 	if strconv.Itoa(sum) != total[1] || sum == 0 {
 		t.Errorf("the matrix's cells sum to %d, its total says %s", sum, total[1])
 	}
+	// On /accuracy the matrix is of one model at one lead: its total is the banded days of the groups of
+	// the view (one model, lead 1), their contingency tables' four cells. Grouped by model or lead over several, there is none (it would count each
+	// day once per model and lead); filtered to one, there is again.
+	atotal := regexp.MustCompile(`id="confusion-total">([0-9,]+)<`).FindStringSubmatch(page)
+	var bandN float64
+	for _, g := range getAccuracyJSON(t, ts, "type=pm25&size=500").Groups {
+		for _, k := range []string{"hits", "misses", "false_alarms", "correct_negatives"} {
+			bandN += g[k].(float64)
+		}
+	}
+	if atotal == nil || atotal[1] != jsonNum(bandN) || bandN == 0 {
+		t.Errorf("/accuracy's confusion total %v, its groups' banded days %v", atotal, bandN)
+	}
+	for q, want := range map[string]bool{
+		"type=pm25&by=model":                  false,
+		"type=pm25&by=lead":                   false,
+		"type=pm25&by=location&by=model":      false,
+		"type=pm25&by=model&model=ses":        true,
+		"type=pm25&by=model&model=ses&lead=2": true,
+		"type=pm25&by=lead&lead=2&model=ses":  true,
+		"type=pm25&by=season":                 true,
+	} {
+		if _, body := ts.get(t, "/accuracy?"+q); strings.Contains(body, `id="confusion-total"`) != want {
+			t.Errorf("/accuracy?%s: confusion matrix shown %v, want %v", q, !want, want)
+		}
+	}
 }
 
 // TestAccuracyAgreesWithCompare: each group's figures in /accuracy.json are the comparison's own
