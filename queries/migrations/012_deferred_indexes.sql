@@ -16,21 +16,14 @@ CREATE TABLE aqdash_pending_indexes (
     queued timestamptz NOT NULL DEFAULT now()
 );
 
--- aqdash_defer_secondary_indexes(tbl) drops every index of the table tbl but its primary key and queues
--- its definition; it returns the names.
+-- aqdash_defer_secondary_indexes(tbl) drops every index of the table tbl but its primary key (004's
+-- aqdash_drop_secondary_indexes) and queues its definition; it returns the names.
 CREATE FUNCTION aqdash_defer_secondary_indexes(tbl text) RETURNS SETOF text
-LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
-DECLARE
-    idx record;
-BEGIN
-    FOR idx IN SELECT indexname, indexdef FROM pg_indexes
-                WHERE schemaname = current_schema() AND tablename = tbl AND indexname <> tbl || '_pkey' LOOP
-        INSERT INTO aqdash_pending_indexes (name, def) VALUES (idx.indexname, idx.indexdef)
-            ON CONFLICT (name) DO UPDATE SET def = EXCLUDED.def;
-        EXECUTE format('DROP INDEX %I', idx.indexname);
-        RETURN NEXT idx.indexname;
-    END LOOP;
-END
+LANGUAGE sql SET search_path FROM CURRENT AS $$
+    INSERT INTO aqdash_pending_indexes (name, def)
+    SELECT (regexp_match(def, '^CREATE (?:UNIQUE )?INDEX (\S+) ON '))[1], def FROM aqdash_drop_secondary_indexes(tbl) AS def
+        ON CONFLICT (name) DO UPDATE SET def = EXCLUDED.def
+    RETURNING name
 $$;
 
 -- aqdash_compare_copy_indexes(src, dst): 006's, but under aqdash.defer_indexes the secondary indexes of
