@@ -50,7 +50,9 @@ func PendingIndexes(ctx context.Context, db DB) ([]PendingIndex, error) {
 
 // BuildPendingIndexes builds every queued index with CREATE INDEX (which blocks writes to its table, not
 // reads, while it runs), inside db's transaction if it is one, and takes each off the queue; it returns
-// how many it built. For a process that owns the database while it loads, such as app demo.
+// how many it built (an index a server built meanwhile is not counted). For a process that owns the
+// database while it loads, such as app demo. While a server's background build holds the queue, it
+// waits for that to end.
 func BuildPendingIndexes(ctx context.Context, db DB) (int, error) {
 	return buildPending(ctx, db, false, nil)
 }
@@ -121,9 +123,30 @@ func buildPending(ctx context.Context, db DB, concurrently bool, each func(strin
 	}
 }
 
-// buildIndex builds the queued index p, after dropping an index of its name that a build cut short left
-// invalid; an index of its name that is valid already is kept.
+// buildIndex builds the queued index p: with CREATE INDEX CONCURRENTLY on its own, or in a transaction
+// of its own under the lock a server's background build holds for its whole queue
+// (BuildPendingIndexesConcurrently), so that a server and app demo never build the same index at once.
 func buildIndex(ctx context.Context, db DB, p PendingIndex, concurrently bool) error {
+	if concurrently {
+		return buildIndexOn(ctx, db, p, true)
+	}
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('aqdash_pending_indexes')), set_config('maintenance_work_mem', '256MB', true)"); err != nil {
+		return err
+	}
+	if err := buildIndexOn(ctx, tx, p, false); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+// buildIndexOn is buildIndex on db: an index of p's name that is valid already is kept; one that a
+// build cut short left invalid is dropped and built again.
+func buildIndexOn(ctx context.Context, db DB, p PendingIndex, concurrently bool) error {
 	var valid *bool
 	err := db.QueryRow(ctx, "SELECT (SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(quote_ident($1)))", p.Name).Scan(&valid)
 	if err != nil {
@@ -142,22 +165,8 @@ func buildIndex(ctx context.Context, db DB, p PendingIndex, concurrently bool) e
 			return err
 		}
 	}
-	if concurrently {
-		_, err = db.Exec(ctx, def)
-		return err
-	}
-	tx, err := db.Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if _, err := tx.Exec(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
-		return err
-	}
-	if _, err := tx.Exec(ctx, def); err != nil {
-		return err
-	}
-	return tx.Commit(ctx)
+	_, err = db.Exec(ctx, def)
+	return err
 }
 
 // DropPrimaryKeys drops the primary keys of the tables, inside tx, and returns the function that adds

@@ -192,7 +192,7 @@ func TestDeferredIndexes(t *testing.T) {
 }
 
 // TestBuildPendingIndexesInTransaction: the synchronous build (app demo) builds the queue inside the
-// caller's transaction, and a duplicate key found when the primary keys are added fails the whole load,
+// caller's transaction, after waiting for a server's background build that holds the queue; and a duplicate key found when the primary keys are added fails the whole load,
 // leaving the tables, their indexes and the queue as they were.
 func TestBuildPendingIndexesInTransaction(t *testing.T) {
 	pool := dbtest.NewPool(t)
@@ -228,8 +228,40 @@ func TestBuildPendingIndexesInTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	queued := len(pendingNames(t, tx))
-	if n, err := queries.BuildPendingIndexes(ctx, tx); err != nil || n != queued || queued < 8 {
-		t.Fatalf("built %d of %d (%v)", n, queued, err)
+	// While a server's background build holds the queue, the synchronous build waits for it.
+	server, err := pool.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Release()
+	if _, err := server.Exec(ctx, "SELECT pg_advisory_lock(hashtext('aqdash_pending_indexes'))"); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		n, err := queries.BuildPendingIndexes(ctx, tx)
+		done <- result{n, err}
+	}()
+	for waiting := false; !waiting; {
+		if err := server.QueryRow(ctx, `SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+		     AND database = (SELECT oid FROM pg_database WHERE datname = current_database()))`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case r := <-done:
+			t.Fatalf("the build did not wait for the lock: built %d (%v)", r.n, r.err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if _, err := server.Exec(ctx, "SELECT pg_advisory_unlock(hashtext('aqdash_pending_indexes'))"); err != nil {
+		t.Fatal(err)
+	}
+	if r := <-done; r.err != nil || r.n != queued || queued < 8 {
+		t.Fatalf("built %d of %d (%v)", r.n, queued, r.err)
 	}
 	if err := tx.Commit(ctx); err != nil {
 		t.Fatal(err)

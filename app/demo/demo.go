@@ -75,11 +75,14 @@ func LoadModels(ctx context.Context, db queries.DB, models []forecast.Model) (Re
 		return res, err
 	}
 	if res.Pending > 0 {
-		built, err := queries.BuildPendingIndexes(ctx, db)
-		res.Pending -= built
-		if err != nil {
+		if _, err := queries.BuildPendingIndexes(ctx, db); err != nil {
 			return res, fmt.Errorf("demo indexes: %w", err)
 		}
+		pending, err := queries.PendingIndexes(ctx, db)
+		if err != nil {
+			return res, err
+		}
+		res.Pending = len(pending)
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
