@@ -77,6 +77,9 @@ func BuildPendingIndexesConcurrently(ctx context.Context, conn *pgx.Conn, each f
 	return buildPending(ctx, conn, true, each)
 }
 
+// indexValidSQL is whether the index named $1 is valid: NULL when there is none of that name.
+const indexValidSQL = "SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(quote_ident($1))"
+
 // pendingTries bounds how often one index is built: a comparison rebuild that swaps the table while its
 // index is being built drops that index with the old table, and the index is built again on the new one.
 const pendingTries = 3
@@ -102,8 +105,7 @@ func buildPending(ctx context.Context, db DB, concurrently bool, each func(strin
 				return built, fmt.Errorf("index %s: %w", p.Name, err)
 			}
 			// Off the queue only if it is there and valid now (see pendingTries).
-			tag, err := db.Exec(ctx, `DELETE FROM aqdash_pending_indexes WHERE name = $1
-			     AND EXISTS (SELECT FROM pg_index x WHERE x.indexrelid = to_regclass(quote_ident($1)) AND x.indisvalid)`, p.Name)
+			tag, err := db.Exec(ctx, "DELETE FROM aqdash_pending_indexes WHERE name = $1 AND ("+indexValidSQL+")", p.Name)
 			if err != nil {
 				return built, err
 			}
@@ -148,7 +150,7 @@ func buildIndex(ctx context.Context, db DB, p PendingIndex, concurrently bool) e
 // build cut short left invalid is dropped and built again.
 func buildIndexOn(ctx context.Context, db DB, p PendingIndex, concurrently bool) error {
 	var valid *bool
-	err := db.QueryRow(ctx, "SELECT (SELECT x.indisvalid FROM pg_index x WHERE x.indexrelid = to_regclass(quote_ident($1)))", p.Name).Scan(&valid)
+	err := db.QueryRow(ctx, "SELECT ("+indexValidSQL+")", p.Name).Scan(&valid)
 	if err != nil {
 		return err
 	}
