@@ -5,7 +5,7 @@ PORT ?= 3000
 DATABASE_URL ?= postgres://127.0.0.1:5432/aqdash?sslmode=disable
 export PORT
 
-.PHONY: run test db build vet clean bench vs soak
+.PHONY: run test db build vet clean bench bench-migration vs soak
 
 ## run: start the dashboard on http://localhost:$(PORT) with the real demo data (loaded on first start)
 run: db
@@ -40,6 +40,11 @@ build:
 ## bench: the load benchmark of the README's Performance section (wrk on loopback; makes 10M rows once)
 bench: db
 	bash .ci/bench
+
+## bench-migration: what migrating a database of the old shape (006, 10M rows a table) to the latest
+## version costs, each migration timed by `app migrate` (makes that database once)
+bench-migration: db
+	bash .ci/bench-migration
 
 ## soak: a mixed workload against a real server on the demo data for SOAK_SECONDS (180): requests, errors,
 ## p99 latency, the server's peak RSS and whether it levels off (see README, Reliability)

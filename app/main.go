@@ -124,7 +124,9 @@ func runMigrate(ctx context.Context, cfg Config, out io.Writer) error {
 		return fmt.Errorf("connect: %w", err)
 	}
 	defer conn.Close(context.Background())
-	from, to, err := queries.Migrate(ctx, conn)
+	from, to, err := queries.MigrateReporting(ctx, conn, func(st queries.MigrationStep) {
+		fmt.Fprintf(out, "applied %s in %s\n", st.Name, st.Took.Round(10*time.Millisecond))
+	})
 	if err != nil {
 		return err
 	}

@@ -251,7 +251,9 @@ func (s *server) migrateAndSeed(ctx context.Context) error {
 		return err
 	}
 	defer conn.Close(context.Background())
-	from, to, err := queries.Migrate(ctx, conn)
+	from, to, err := queries.MigrateReporting(ctx, conn, func(st queries.MigrationStep) {
+		s.log.Info("applied migration", "name", st.Name, "took", st.Took.Round(10*time.Millisecond))
+	})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/tern/v2/migrate"
@@ -20,6 +21,20 @@ const versionTable = "aqdash_schema_version"
 // instances starting at once apply each migration exactly once; on an up-to-date schema it does nothing.
 // It reports the version before and after.
 func Migrate(ctx context.Context, conn *pgx.Conn) (from, to int32, err error) {
+	return MigrateReporting(ctx, conn, nil)
+}
+
+// MigrationStep is one migration Migrate applied: its version, its file's name and how long it took,
+// its commit included.
+type MigrationStep struct {
+	Version int32
+	Name    string
+	Took    time.Duration
+}
+
+// MigrateReporting is Migrate, calling done (when not nil) after each migration it applies, so that an
+// operator watching a long migration of a large database sees it advance.
+func MigrateReporting(ctx context.Context, conn *pgx.Conn, done func(MigrationStep)) (from, to int32, err error) {
 	m, err := migrate.NewMigrator(ctx, conn, versionTable)
 	if err != nil {
 		return 0, 0, fmt.Errorf("migrator: %w", err)
@@ -35,9 +50,25 @@ func Migrate(ctx context.Context, conn *pgx.Conn) (from, to int32, err error) {
 	if err != nil {
 		return 0, 0, fmt.Errorf("schema version: %w", err)
 	}
+	// tern calls OnStart before each migration, after the one before it committed: a start ends the
+	// step before it, and the last step ends when Migrate returns.
+	var step *MigrationStep
+	var began time.Time
+	finish := func() {
+		if step != nil && done != nil {
+			step.Took = time.Since(began)
+			done(*step)
+		}
+		step = nil
+	}
+	m.OnStart = func(sequence int32, name, direction, _ string) {
+		finish()
+		step, began = &MigrationStep{Version: sequence, Name: name}, time.Now()
+	}
 	if err := m.Migrate(ctx); err != nil {
 		return from, 0, fmt.Errorf("migrate: %w", err)
 	}
+	finish()
 	to, err = m.GetCurrentVersion(ctx)
 	return from, to, err
 }
