@@ -644,7 +644,7 @@ func (s *server) invalidAccuracy(c *fiber.Ctx, av queries.AccuracyView, ap accur
 }
 
 func (p accuracyPage) liveAttrs() liveAttrs {
-	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.pageData)
 	models := slices.Clone(p.View.Models)
 	if p.View.Ref != "" && len(models) > 0 {
 		models = append(models, p.View.Ref)

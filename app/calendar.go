@@ -387,7 +387,7 @@ func (p calendarPage) liveAttrs() liveAttrs {
 		lv.Locations = []string{p.View.Location}
 		lv.Types = []string{p.View.Type}
 	}
-	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, lv, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, lv, p.pageData)
 	if p.Model != "" {
 		a.Models = jsonList([]string{p.Model})
 	}

@@ -23,8 +23,12 @@ import (
 // liveView, which reads the data version first; its fragment carries data-live-* attributes (see
 // partials/live.html and liveAttrs) that public/app.js reads to decide whether a change touches it.
 
-// dataVersionKey is where liveView leaves the data version for newPage.
-const dataVersionKey = "aqdash.dataVersion"
+// dataVersionKey is where liveView leaves the data version for newPage, and fragmentETagKey the ETag
+// of the view's fragment at that version (what app.js polls with).
+const (
+	dataVersionKey  = "aqdash.dataVersion"
+	fragmentETagKey = "aqdash.fragmentETag"
+)
 
 // liveRefreshHeader marks app.js's background re-fetch of the open view: its answer must not add a
 // history entry (the URL is the one already shown).
@@ -46,8 +50,9 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	c.Locals(dataVersionKey, version)
+	c.Locals(fragmentETagKey, s.viewETag(version, true))
 	c.Vary("HX-Request")
-	tag := viewETag(version, wantsFragment(c))
+	tag := s.viewETag(version, wantsFragment(c))
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tag) {
 		c.Set(fiber.HeaderETag, tag)
 		c.Status(fiber.StatusNotModified)
@@ -101,13 +106,26 @@ func (s *server) markRefresh(c *fiber.Ctx) {
 // a page rendered yesterday is not today's even when the data has not changed. It is weak: the view
 // goes out in several codings (compress.go), the same content in each, and a strong ETag would have to
 // differ between them (RFC 9110 8.8.3), which the copy of it in the fragment (for app.js's polling)
-// could not.
-func viewETag(version string, fragment bool) string {
+// could not. It starts with the server's render tag: the build and the settings that change what a view
+// shows, so a restart with another AQI_SCALE or DEFAULT_MODEL never answers 304 to a page of the old ones.
+func (s *server) viewETag(version string, fragment bool) string {
 	form := "p"
 	if fragment {
 		form = "f"
 	}
-	return `W/"` + buildID() + "-" + time.Now().Format("20060102") + "-" + version + "-" + form + `"`
+	return `W/"` + s.renderTag + "-" + time.Now().Format("20060102") + "-" + version + "-" + form + `"`
+}
+
+// renderTag is the part of every view's ETag that a configuration fixes: the build (buildID) and a
+// hash of the settings that change a rendering: the default scale and the default model.
+func renderTag(cfg Config) string {
+	h := sha256.New()
+	scale := ""
+	if cfg.Scale != nil {
+		scale = cfg.Scale.Key
+	}
+	fmt.Fprintf(h, "scale=%s\nmodel=%s\n", scale, cfg.DefaultModel)
+	return buildID() + "." + hex.EncodeToString(h.Sum(nil)[:4])
 }
 
 // etagMatches applies If-None-Match's weak comparison (RFC 9110 8.8.3.2): any listed tag whose opaque
@@ -185,18 +203,16 @@ func liveAttrsOf(p any) (liveAttrs, error) {
 	return liveAttrs{}, fmt.Errorf("live: %T has no live view", p)
 }
 
-func newLiveAttrs(url, tables string, v queries.View, version string) liveAttrs {
-	a := liveAttrs{
+// newLiveAttrs fills the live attributes of a view from its URL, tables and filters, and the data
+// version and fragment ETag liveView left in the page's data.
+func newLiveAttrs(url, tables string, v queries.View, pd pageData) liveAttrs {
+	return liveAttrs{
 		URL: url, Tables: tables,
 		Locations: jsonList(v.Locations), Types: jsonList(v.Types),
 		From: dateInput(v.From), To: dateInput(v.To),
 		Sort: v.Sort, Page: v.Page,
-		Version: version,
+		Version: pd.DataVersion, ETag: pd.FragmentETag,
 	}
-	if version != "" {
-		a.ETag = viewETag(version, true)
-	}
-	return a
 }
 
 func jsonList(list []string) string {
@@ -208,13 +224,13 @@ func jsonList(list []string) string {
 }
 
 func (p tablePage) liveAttrs() liveAttrs {
-	a := newLiveAttrs(p.SelfURL, p.Table.Key, p.View, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, p.Table.Key, p.View, p.pageData)
 	a.Models = jsonList(p.View.Models)
 	return a
 }
 
 func (p comparePage) liveAttrs() liveAttrs {
-	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.DataVersion)
+	a := newLiveAttrs(p.SelfURL, queries.Historic.Key+" "+queries.Predictions.Key, p.View.View, p.pageData)
 	models := chartModels(p.View)
 	if p.View.Ref != "" {
 		models = append(models, p.View.Ref)

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/aqdash/aqdash/app/aqi"
 )
 
 var liveAttrRE = regexp.MustCompile(`<section id="view"[^>]*>`)
@@ -83,5 +88,44 @@ func TestETagMatches(t *testing.T) {
 		if got := etagMatches(c.header, `"a-1.2-f"`); got != c.want {
 			t.Errorf("etagMatches(%q) = %v", c.header, got)
 		}
+	}
+}
+
+// TestETagCoversSettings: a server restarted with another AQI_SCALE or DEFAULT_MODEL renders views
+// differently, so an ETag of the old settings gets the new page (200), not a 304; with the same settings
+// (another instance of the release) it still gets a 304.
+func TestETagCoversSettings(t *testing.T) {
+	h, p := fixture()
+	ts := newTestServer(t, h, p)
+	resp, _ := ts.get(t, "/compare?location=Hyderabad&type=pm25")
+	tag := resp.Header.Get("ETag")
+	if resp.StatusCode != 200 || tag == "" {
+		t.Fatalf("%d, ETag %q", resp.StatusCode, tag)
+	}
+	usEPA, ok := aqi.Get("us_epa")
+	if !ok {
+		t.Fatal("no us_epa scale")
+	}
+	restart := func(change func(*Config)) *fiber.App {
+		cfg := ts.cfg
+		change(&cfg)
+		s, err := newServer(cfg, ts.log, ts.db)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.newApp()
+	}
+	for name, change := range map[string]func(*Config){
+		"AQI_SCALE=us_epa": func(c *Config) { c.Scale = usEPA },
+		"DEFAULT_MODEL":    func(c *Config) { c.DefaultModel = "climatology" },
+	} {
+		resp, body := send(t, restart(change), httptest.NewRequest("GET", "/compare?location=Hyderabad&type=pm25", nil), "If-None-Match", tag)
+		if resp.StatusCode != 200 || body == "" || resp.Header.Get("ETag") == tag {
+			t.Errorf("%s: the old settings' ETag got %d, ETag %q (was %q)", name, resp.StatusCode, resp.Header.Get("ETag"), tag)
+		}
+	}
+	resp, _ = send(t, restart(func(*Config) {}), httptest.NewRequest("GET", "/compare?location=Hyderabad&type=pm25", nil), "If-None-Match", tag)
+	if resp.StatusCode != 304 {
+		t.Errorf("the same settings on another instance: %d, want 304", resp.StatusCode)
 	}
 }

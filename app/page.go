@@ -18,6 +18,9 @@ type pageData struct {
 	Nav    []navItem
 	// DataVersion is the data version a live view was rendered at (see liveView); empty elsewhere.
 	DataVersion string
+	// FragmentETag is the ETag of the view's fragment at DataVersion, which app.js polls with; empty
+	// where DataVersion is.
+	FragmentETag string
 	// ScaleKey is the request's scale= when it is a scale other than the deployment's, else "": links
 	// a page writes by hand carry it.
 	ScaleKey string
@@ -33,6 +36,7 @@ type navItem struct {
 func (s *server) newPage(c *fiber.Ctx, title string) pageData {
 	p := pageData{Title: title, Path: c.Path(), Credit: demo.Credit}
 	p.DataVersion, _ = c.Locals(dataVersionKey).(string)
+	p.FragmentETag, _ = c.Locals(fragmentETagKey).(string)
 	// The navigation keeps a scale other than the deployment's.
 	scale, _ := requestScale(c)
 	p.ScaleKey = scale

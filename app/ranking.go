@@ -454,7 +454,7 @@ func (p rankingPage) liveAttrs() liveAttrs {
 		// The default period ends on the last measured day: any new day may move it.
 		lv.From, lv.To = time.Time{}, time.Time{}
 	}
-	return newLiveAttrs(p.SelfURL, queries.Historic.Key, lv, p.DataVersion)
+	return newLiveAttrs(p.SelfURL, queries.Historic.Key, lv, p.pageData)
 }
 
 // rankingJSON is the body of /locations.json.

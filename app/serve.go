@@ -29,11 +29,13 @@ const closeTimeout = 5 * time.Second
 
 // server holds what the handlers share.
 type server struct {
-	cfg    Config
-	log    *slog.Logger
-	db     *pgxpool.Pool
-	views  *renderer
-	assets *assets
+	cfg Config
+	// renderTag starts every view's ETag (live.go): the build and the settings a rendering depends on.
+	renderTag string
+	log       *slog.Logger
+	db        *pgxpool.Pool
+	views     *renderer
+	assets    *assets
 
 	// stopping is cancelled the moment a graceful shutdown begins, before the server waits for in-flight
 	// requests. A long-lived response (a Server-Sent Events stream, say) must select on stopping.Done()
@@ -222,7 +224,7 @@ func newServer(cfg Config, log *slog.Logger, pool *pgxpool.Pool) (*server, error
 	if cfg.ExportStallTimeout <= 0 {
 		cfg.ExportStallTimeout = defaultExportStallTimeout
 	}
-	return &server{cfg: cfg, log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache),
+	return &server{cfg: cfg, renderTag: renderTag(cfg), log: log, db: pool, views: r, assets: a, stopping: stopping, stop: stop, events: newHub(log), pages: newPageCache(cfg.PageCache),
 		exportSlots: make(chan struct{}, cfg.ExportMaxConns), refDirty: make(chan struct{}, 1)}, nil
 }
 
