@@ -50,9 +50,12 @@ func (s *server) liveView(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	c.Locals(dataVersionKey, version)
-	c.Locals(fragmentETagKey, s.viewETag(version, true))
+	tag := s.viewETag(version, true)
+	c.Locals(fragmentETagKey, tag)
 	c.Vary("HX-Request")
-	tag := s.viewETag(version, wantsFragment(c))
+	if !wantsFragment(c) {
+		tag = s.viewETag(version, false)
+	}
 	if etagMatches(c.Get(fiber.HeaderIfNoneMatch), tag) {
 		c.Set(fiber.HeaderETag, tag)
 		c.Status(fiber.StatusNotModified)

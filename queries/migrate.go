@@ -35,16 +35,9 @@ type MigrationStep struct {
 // MigrateReporting is Migrate, calling done (when not nil) after each migration it applies, so that an
 // operator watching a long migration of a large database sees it advance.
 func MigrateReporting(ctx context.Context, conn *pgx.Conn, done func(MigrationStep)) (from, to int32, err error) {
-	m, err := migrate.NewMigrator(ctx, conn, versionTable)
-	if err != nil {
-		return 0, 0, fmt.Errorf("migrator: %w", err)
-	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	m, err := newMigrator(ctx, conn)
 	if err != nil {
 		return 0, 0, err
-	}
-	if err := m.LoadMigrations(sub); err != nil {
-		return 0, 0, fmt.Errorf("load migrations: %w", err)
 	}
 	from, err = m.GetCurrentVersion(ctx)
 	if err != nil {
@@ -52,18 +45,19 @@ func MigrateReporting(ctx context.Context, conn *pgx.Conn, done func(MigrationSt
 	}
 	// tern calls OnStart before each migration, after the one before it committed: a start ends the
 	// step before it, and the last step ends when Migrate returns.
-	var step *MigrationStep
+	var step MigrationStep
 	var began time.Time
 	finish := func() {
-		if step != nil && done != nil {
+		if step.Name != "" {
 			step.Took = time.Since(began)
-			done(*step)
+			done(step)
 		}
-		step = nil
 	}
-	m.OnStart = func(sequence int32, name, direction, _ string) {
-		finish()
-		step, began = &MigrationStep{Version: sequence, Name: name}, time.Now()
+	if done != nil {
+		m.OnStart = func(sequence int32, name, _, _ string) {
+			finish()
+			step, began = MigrationStep{Version: sequence, Name: name}, time.Now()
+		}
 	}
 	if err := m.Migrate(ctx); err != nil {
 		return from, 0, fmt.Errorf("migrate: %w", err)
@@ -76,16 +70,25 @@ func MigrateReporting(ctx context.Context, conn *pgx.Conn, done func(MigrationSt
 // MigrateTo brings the schema to version target (up or down): for tests of a migration over data of
 // the schema before it.
 func MigrateTo(ctx context.Context, conn *pgx.Conn, target int32) error {
-	m, err := migrate.NewMigrator(ctx, conn, versionTable)
-	if err != nil {
-		return fmt.Errorf("migrator: %w", err)
-	}
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	m, err := newMigrator(ctx, conn)
 	if err != nil {
 		return err
 	}
-	if err := m.LoadMigrations(sub); err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
 	return m.MigrateTo(ctx, target)
+}
+
+// newMigrator is tern's migrator on conn with the embedded migrations loaded.
+func newMigrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error) {
+	m, err := migrate.NewMigrator(ctx, conn, versionTable)
+	if err != nil {
+		return nil, fmt.Errorf("migrator: %w", err)
+	}
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	if err := m.LoadMigrations(sub); err != nil {
+		return nil, fmt.Errorf("load migrations: %w", err)
+	}
+	return m, nil
 }
