@@ -222,7 +222,11 @@ func CompareRows(ctx context.Context, db DB, cv CompareView) ([]CompareRow, erro
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CompareRow])
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (CompareRow, error) {
+		var r CompareRow
+		err := row.Scan(&r.Date, &r.Location, &r.Type, &r.Model, &r.Lead, &r.Actual, &r.Predicted, &r.Error, &r.AbsError, &r.PctError)
+		return r, err
+	})
 }
 
 // EachCompareRow runs a comparison without paging and calls fn for every row in order, one at a time. It
@@ -778,7 +782,11 @@ func SeriesBuckets(ctx context.Context, db DB, location, typ, model string, lead
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Bucket])
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Bucket, error) {
+		var b Bucket
+		err := row.Scan(&b.Start, &b.SumActual, &b.Actual, &b.SumPredicted, &b.Predicted)
+		return b, err
+	})
 }
 
 // ForecastPoint is one prediction of a forecast run: the day it is for, its lead and its value.

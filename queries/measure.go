@@ -143,7 +143,11 @@ func CalendarDays(ctx context.Context, db DB, location, typ string, year int, mo
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[CalendarDay])
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (CalendarDay, error) {
+		var d CalendarDay
+		err := row.Scan(&d.Date, &d.Value, &d.Predicted)
+		return d, err
+	})
 }
 
 // LastMeasuredQuery builds the query behind LastMeasured.

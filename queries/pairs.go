@@ -39,5 +39,9 @@ func SeriesPairs(ctx context.Context, db DB, location, typ, model string, lead i
 	if err != nil {
 		return nil, err
 	}
-	return pgx.CollectRows(rows, pgx.RowToStructByPos[Pair])
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (Pair, error) {
+		var p Pair
+		err := row.Scan(&p.Actual, &p.Predicted)
+		return p, err
+	})
 }

@@ -145,7 +145,11 @@ func ListRows(ctx context.Context, db DB, t Table, v View) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := pgx.CollectRows(rows, pgx.RowToStructByPos[Row])
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Row, error) {
+		var r Row
+		err := row.Scan(&r.Date, &r.Location, &r.Type, &r.Value, &r.Model, &r.Lead)
+		return r, err
+	})
 	if readsBackwards(v) {
 		slices.Reverse(out)
 	}
