@@ -317,7 +317,15 @@ func demoSummary(r demo.Result) string {
 	return fmt.Sprintf("demo data (%s): measurements %d inserted, %d updated, %d unchanged; predictions %d inserted, %d updated, %d unchanged (%s) (%.2fs)",
 		demo.Credit, r.Historic.Inserted, r.Historic.Updated, r.Historic.Unchanged,
 		r.Predictions.Inserted, r.Predictions.Updated, r.Predictions.Unchanged, strings.Join(models, ", "), r.Elapsed.Seconds()) +
-		committedNote(r)
+		committedNote(r) + stagedNote(r)
+}
+
+// stagedNote says when a demo load's comparison was built beside it and adopted rather than rebuilt.
+func stagedNote(r demo.Result) string {
+	if r.Staged {
+		return "; the comparison built beside the load"
+	}
+	return ""
 }
 
 // committedNote says, when a demo load committed its rows before it built (or queued) indexes, when the

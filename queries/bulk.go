@@ -75,7 +75,8 @@ func finishBulk(ctx context.Context, tx DB, changed bool) error {
 		                               set_config('aqdash.bulk_historic', 'off', true), set_config('aqdash.bulk_predictions', 'off', true)`)
 		return err
 	}
-	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
+	// Not when the load adopted a staged comparison (AdoptComparison): that one is already the rebuild's.
+	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild() WHERE current_setting('aqdash.comparison_adopted', true) IS DISTINCT FROM 'on'"); err != nil {
 		return err
 	}
 	// The measurements' monthly sums (migration 010, whose triggers skip their upkeep under
@@ -83,7 +84,7 @@ func finishBulk(ctx context.Context, tx DB, changed bool) error {
 	if _, err := tx.Exec(ctx, "SELECT aqdash_measure_months_rebuild() WHERE current_setting('aqdash.bulk_historic', true) = 'on'"); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, "SELECT aqdash_bulk_finish(), set_config('aqdash.defer_comparison', 'off', true)")
+	_, err := tx.Exec(ctx, "SELECT aqdash_bulk_finish(), set_config('aqdash.defer_comparison', 'off', true), set_config('aqdash.comparison_adopted', 'off', true)")
 	return err
 }
 

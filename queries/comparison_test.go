@@ -3,7 +3,6 @@ package queries_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -17,52 +16,12 @@ import (
 	"github.com/aqdash/aqdash/queries/dbtest"
 )
 
-// comparisonSnapshot reads the comparison table, its months, weeks and series whole, numbers rounded to 9 places (sums
-// over the same days may be added in another order).
-func comparisonSnapshot(t *testing.T, db queries.DB) string {
-	t.Helper()
-	var b strings.Builder
-	for _, sql := range []string{
-		`SELECT model, lead, location, type, date::text, round(actual::numeric, 9)::text, round(predicted::numeric, 9)::text, round(prev::numeric, 9)::text,
-		        round(error::numeric, 9)::text, round(abs_error::numeric, 9)::text, round(pct_error::numeric, 9)::text
-		   FROM comparison ORDER BY model, lead, location, type, date`,
-		`SELECT model, lead, location, type, month::text, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
-		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
-		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms,
-		        round(sum_actual::numeric, 9)::text, round(sum_predicted::numeric, 9)::text
-		   FROM compare_months ORDER BY model, lead, location, type, month`,
-		`SELECT model, lead, location, type, week::text, actual_n, round(sum_actual::numeric, 9)::text, predicted_n, round(sum_predicted::numeric, 9)::text
-		   FROM compare_weeks ORDER BY model, lead, location, type, week`,
-		`SELECT model, lead, location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
-		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
-		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
-		   FROM compare_series ORDER BY model, lead, location, type`,
-		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`,
-	} {
-		rows, err := db.Query(context.Background(), sql)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			vals, err := rows.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		if rows.Err() != nil {
-			t.Fatal(rows.Err())
-		}
-	}
-	return b.String()
-}
-
 // checkComparisonKept compares what the write triggers left with the comparison rebuilt from scratch (in
 // a transaction that is rolled back).
 func checkComparisonKept(t *testing.T, db *pgxpool.Pool, after string) {
 	t.Helper()
 	ctx := context.Background()
-	kept := comparisonSnapshot(t, db)
+	kept := dbtest.ComparisonSnapshot(t, db)
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +30,7 @@ func checkComparisonKept(t *testing.T, db *pgxpool.Pool, after string) {
 	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
 		t.Fatal(err)
 	}
-	if rebuilt := comparisonSnapshot(t, tx); kept != rebuilt {
+	if rebuilt := dbtest.ComparisonSnapshot(t, tx); kept != rebuilt {
 		k, r := strings.Split(kept, "\n"), strings.Split(rebuilt, "\n")
 		for i := 0; i < max(len(k), len(r)); i++ {
 			if i >= len(k) || i >= len(r) || k[i] != r[i] {
@@ -138,7 +97,7 @@ func TestComparisonKeptOnEveryWrite(t *testing.T) {
 	if _, err := db.Exec(ctx, "TRUNCATE daily_historic_pollution"); err != nil {
 		t.Fatal(err)
 	}
-	if got := comparisonSnapshot(t, db); got != "" {
+	if got := dbtest.ComparisonSnapshot(t, db); got != "" {
 		t.Fatalf("both tables are empty, the comparison is not:\n%s", got)
 	}
 }

@@ -64,7 +64,7 @@ func TestRebuildWritesSeriesTogether(t *testing.T) {
 	compareFixture().load(t, db)
 	addModel(t, db)
 	disorder(t, db)
-	before := comparisonSnapshot(t, db)
+	before := dbtest.ComparisonSnapshot(t, db)
 	if _, err := db.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestRebuildWritesSeriesTogether(t *testing.T) {
 			t.Errorf("after the rebuild, %d of %d rows of %s are out of series order", bad, rows, tbl)
 		}
 	}
-	if after := comparisonSnapshot(t, db); after != before {
+	if after := dbtest.ComparisonSnapshot(t, db); after != before {
 		t.Error("the rebuild changed the comparison's contents")
 	}
 }
@@ -93,14 +93,14 @@ func TestMigrationPutsComparisonInOrder(t *testing.T) {
 	compareFixture().load(t, conn)
 	addModel(t, conn)
 	disorder(t, conn)
-	before := comparisonSnapshot(t, conn)
+	before := dbtest.ComparisonSnapshot(t, conn)
 	if err := queries.MigrateTo(ctx, conn, 14); err != nil {
 		t.Fatal(err)
 	}
 	if bad, rows := misplaced(t, conn, "comparison"); bad != 0 || rows == 0 {
 		t.Errorf("after migration 014, %d of %d comparison rows are out of series order", bad, rows)
 	}
-	if after := comparisonSnapshot(t, conn); after != before {
+	if after := dbtest.ComparisonSnapshot(t, conn); after != before {
 		t.Error("migration 014 changed the comparison's contents")
 	}
 	// Down and up again: 013's rebuild and back.

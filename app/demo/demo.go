@@ -51,6 +51,9 @@ type Result struct {
 	Committed, Elapsed time.Duration
 	// Pending counts the indexes queued by the load and not built by it (LoadModelsDeferred).
 	Pending int
+	// Staged is true when the comparison was built beside the load, on a second connection, and adopted
+	// (queries.AdoptComparison) rather than rebuilt after it: a load into empty tables.
+	Staged bool
 }
 
 // Load upserts the demo measurements and their predictions of DefaultModels in one transaction. Rows
@@ -149,9 +152,25 @@ func load(ctx context.Context, db queries.DB, measured []queries.ImportRow, mode
 // loadFresh is load into empty tables, inside its bulk load tx: their rows are copied in with no index
 // at all, their primary keys built once after, their secondary indexes (and the comparison's) queued to
 // be built after the commit.
-func loadFresh(ctx context.Context, tx pgx.Tx, measured []queries.ImportRow, models []forecast.Model, res *Result) (bool, error) {
-	err := queries.DeferSecondaryIndexes(ctx, tx, queries.Historic, queries.Predictions)
-	if err != nil {
+func loadFresh(ctx context.Context, tx pgx.Tx, measured []queries.ImportRow, models []forecast.Model, res *Result) (changed bool, err error) {
+	// The comparison, computed here from the same rows, is staged on a second connection meanwhile
+	// (queries.StageComparison) and swapped in at the end instead of rebuilt: two backends at work.
+	sctx, cancel := context.WithCancel(ctx)
+	staged := make(chan error, 1)
+	go func() {
+		_, err := queries.StageComparison(sctx, tx.Conn().Config(), Comparison(measured, models))
+		staged <- err
+	}()
+	waited := false
+	defer func() {
+		if !waited {
+			cancel()
+			<-staged
+		}
+		cancel()
+	}()
+
+	if err := queries.DeferSecondaryIndexes(ctx, tx, queries.Historic, queries.Predictions); err != nil {
 		return false, err
 	}
 	// The primary keys too, added again (one sorted build each) before the comparison is built.
@@ -169,7 +188,18 @@ func loadFresh(ctx context.Context, tx pgx.Tx, measured []queries.ImportRow, mod
 	for m, n := range src.models {
 		res.Models[m] = n
 	}
-	return res.Historic.Inserted+res.Predictions.Inserted > 0, addKeys()
+	if err := addKeys(); err != nil {
+		return false, err
+	}
+	waited = true
+	if err := <-staged; err != nil {
+		return false, fmt.Errorf("demo comparison: %w", err)
+	}
+	// Not adopted (a stage that disagrees with the tables): the bulk load's finish rebuilds it.
+	if res.Staged, err = queries.AdoptComparison(ctx, tx); err != nil {
+		return false, err
+	}
+	return res.Historic.Inserted+res.Predictions.Inserted > 0, nil
 }
 
 // readMeasurements parses the embedded CPCB file with the same reader the import command uses.

@@ -113,3 +113,60 @@ func TestLoaderNoPeeking(t *testing.T) {
 	}
 	t.Logf("%d stored predictions issued by %s are the same without the later measurements: %v", compared, cut.Format(time.DateOnly), byPair)
 }
+
+// TestFreshLoadStagesComparison: a load into empty tables builds the comparison beside itself, on a
+// second connection (queries.StageComparison), and adopts it; what it adopts (the comparison, its
+// months, weeks and series sums, the model and lead counts) is what a rebuild from the stored rows
+// writes, and a second load (not into empty tables) keeps it so.
+func TestFreshLoadStagesComparison(t *testing.T) {
+	ctx := context.Background()
+	all, err := readMeasurements()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var measured []queries.ImportRow
+	for _, r := range all {
+		if r.Location == "Delhi" || r.Location == "Hyderabad" {
+			measured = append(measured, r)
+		}
+	}
+	db := dbtest.NewPool(t)
+	res, err := load(ctx, db, measured, AllModels())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Staged {
+		t.Fatal("a load into empty tables rebuilt the comparison instead of adopting the staged one")
+	}
+	var rows, leftovers int
+	if err := db.QueryRow(ctx, `SELECT (SELECT count(*) FROM comparison),
+	        (SELECT count(*) FROM pg_class WHERE relname LIKE '%\_load' OR relname LIKE '%\_next')`).Scan(&rows, &leftovers); err != nil {
+		t.Fatal(err)
+	}
+	if rows < 100_000 || leftovers != 0 {
+		t.Fatalf("comparison rows %d, stage tables or indexes left behind %d", rows, leftovers)
+	}
+	staged := dbtest.ComparisonSnapshot(t, db)
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
+		t.Fatal(err)
+	}
+	if rebuilt := dbtest.ComparisonSnapshot(t, tx); rebuilt != staged {
+		t.Fatalf("the staged comparison differs from a rebuild (%d and %d bytes)", len(staged), len(rebuilt))
+	}
+	if err := tx.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	again, err := load(ctx, db, measured, AllModels())
+	if err != nil || again.Staged || again.Historic.Inserted+again.Predictions.Inserted != 0 {
+		t.Fatalf("second load: %+v, %v", again, err)
+	}
+	if after := dbtest.ComparisonSnapshot(t, db); after != staged {
+		t.Fatal("a second load changed the comparison")
+	}
+	t.Logf("%d comparison rows staged and adopted, identical to a rebuild", rows)
+}

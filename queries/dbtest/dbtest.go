@@ -149,3 +149,43 @@ func DropTemplate() {
 		c.Close(ctx)
 	}
 }
+
+// ComparisonSnapshot reads the comparison table, its months, weeks and series whole, numbers rounded to 9 places (sums
+// over the same days may be added in another order): for comparing two ways of building them.
+func ComparisonSnapshot(t testing.TB, db queries.DB) string {
+	t.Helper()
+	var b strings.Builder
+	for _, sql := range []string{
+		`SELECT model, lead, location, type, date::text, round(actual::numeric, 9)::text, round(predicted::numeric, 9)::text, round(prev::numeric, 9)::text,
+		        round(error::numeric, 9)::text, round(abs_error::numeric, 9)::text, round(pct_error::numeric, 9)::text
+		   FROM comparison ORDER BY model, lead, location, type, date`,
+		`SELECT model, lead, location, type, month::text, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
+		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
+		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms,
+		        round(sum_actual::numeric, 9)::text, round(sum_predicted::numeric, 9)::text
+		   FROM compare_months ORDER BY model, lead, location, type, month`,
+		`SELECT model, lead, location, type, week::text, actual_n, round(sum_actual::numeric, 9)::text, predicted_n, round(sum_predicted::numeric, 9)::text
+		   FROM compare_weeks ORDER BY model, lead, location, type, week`,
+		`SELECT model, lead, location, type, days, actual_n, predicted_n, n, round(sum_abs::numeric, 9)::text, round(sum_sq::numeric, 6)::text,
+		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
+		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
+		   FROM compare_series ORDER BY model, lead, location, type`,
+		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`,
+	} {
+		rows, err := db.Query(context.Background(), sql)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		if rows.Err() != nil {
+			t.Fatal(rows.Err())
+		}
+	}
+	return b.String()
+}
