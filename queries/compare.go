@@ -803,18 +803,21 @@ type LatestRun struct {
 	Points []ForecastPoint
 }
 
-// LatestForecastQuery builds the query behind LatestForecast. The newest issue date is at most 30 days
-// (the longest lead) before the series' last predicted day of the model, so only the predictions of
-// those last 31 days are read, through the primary key.
+// LatestForecastQuery builds the query behind LatestForecast. The newest issue date is the latest of
+// each lead's last predicted day less the lead, each found at the end of the predictions' (model, lead,
+// location, type, date) index; the run's predictions are then read from the 31 days after it (the
+// longest lead is 30). A few index pages, whatever the series' length.
 func LatestForecastQuery(location, typ, model string) sq.SelectBuilder {
 	series := sq.Eq{"location": location, "type": typ, "model": model}
-	last := sq.Select("max(date)").From(Predictions.name).Where(series)
-	recent := sq.Select("date", "lead", "prediction", "date - lead AS issued").From(Predictions.name).
-		Where(series).Where(sq.Expr("date >= (?) - 30", last))
-	return psql.Select("issued", "date", "lead", "prediction").
-		PrefixExpr(sq.Expr("WITH recent AS (?)", recent)).
-		From("recent").
-		Where("issued = (SELECT max(issued) FROM recent)").
+	last := psql.Select("max(date)").From(Predictions.name).Where(series).Where("lead = pairs.lead")
+	run := psql.Select("max(l.last - pairs.lead) AS issued").From("model_leads pairs").
+		JoinClause(last.Prefix("CROSS JOIN LATERAL (").Suffix(") AS l(last)")).
+		Where(sq.Eq{"pairs.model": model})
+	return psql.Select("date - lead", "date", "lead", "prediction").
+		PrefixExpr(run.Prefix("WITH run AS MATERIALIZED (").Suffix(")")).
+		From(Predictions.name).Where(series).
+		Where("date >= (SELECT issued FROM run) AND date <= (SELECT issued FROM run) + 30").
+		Where("date - lead = (SELECT issued FROM run)").
 		OrderBy("lead")
 }
 
