@@ -227,17 +227,28 @@ func RankingQuery(typ string, from, to time.Time) sq.SelectBuilder {
 			cols = append(cols, k+"_"+strconv.Itoa(l))
 		}
 	}
-	parts := rankDays(typ, from, minTime(wf, end))
+	// Only the parts the period has: a range that is always empty (a period starting on the 1st) would
+	// still be planned, and a generic plan of it may not see that it is empty.
+	var parts []sq.SelectBuilder
+	if head := minTime(wf, end); from.Before(head) {
+		parts = append(parts, rankDays(typ, from, head))
+	}
 	if wf.Before(wt) {
-		months := psql.Select(cols...).From("measure_months").
-			Where(sq.Eq{"type": typ}).Where("month >= ? AND month < ?", wf, wt)
-		parts = parts.Suffix("UNION ALL").SuffixExpr(months)
+		parts = append(parts, psql.Select(cols...).From("measure_months").
+			Where(sq.Eq{"type": typ}).Where("month >= ? AND month < ?", wf, wt))
 		if wt.Before(end) {
-			parts = parts.Suffix("UNION ALL").SuffixExpr(rankDays(typ, wt, end))
+			parts = append(parts, rankDays(typ, wt, end))
 		}
 	}
+	if len(parts) == 0 { // from after to: an empty period, still a valid query
+		parts = append(parts, rankDays(typ, from, end))
+	}
+	union := parts[0]
+	for _, p := range parts[1:] {
+		union = union.Suffix("UNION ALL").SuffixExpr(p)
+	}
 	grouped := psql.Select(append([]string{"location"}, sumColumns()...)...).
-		FromSelect(parts, "p").GroupBy("location")
+		FromSelect(union, "p").GroupBy("location")
 	latest := psql.Select("date", "value").From(Historic.name+" d").
 		Where("d.location = g.location").Where(sq.Eq{"d.type": typ}).
 		Where("d.date >= ? AND d.date <= ?", from, to).OrderBy("date DESC").Limit(1)
