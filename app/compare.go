@@ -93,7 +93,10 @@ type forecastPointView struct {
 
 // compareRowView is one row of the comparison as the table shows it: numbers formatted, "" when missing.
 type compareRowView struct {
-	Date                            time.Time
+	Date time.Time
+	// ISODate, HumanDate and TypeLabel are Date and Type as shown, formatted here: a template function
+	// call a cell costs more than the formatting.
+	ISODate, HumanDate, TypeLabel   string
 	Location, Type, Unit            string
 	Actual, Predicted               string
 	Error, AbsError, PctError       string
@@ -633,6 +636,7 @@ func (s *server) seriesChart(ctx context.Context, sc *aqi.Scale, loc, typ string
 func newCompareRowView(sc *aqi.Scale, r queries.CompareRow, withUnit bool) compareRowView {
 	out := compareRowView{
 		Date: r.Date, Location: r.Location, Type: r.Type,
+		ISODate: r.Date.Format(time.DateOnly), HumanDate: r.Date.Format("2 Jan 2006"), TypeLabel: pollutantLabel(r.Type),
 		Actual: optNumber(r.Actual), Predicted: optNumber(r.Predicted),
 		Error: signed(r.Error), AbsError: optNumber(r.AbsError), PctError: signed(r.PctError),
 		ActualBand: bandFor(sc, r.Type, r.Actual), PredBand: bandFor(sc, r.Type, r.Predicted),
