@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
+	"html"
+	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -250,11 +252,68 @@ type periodLink struct {
 type rankRowView struct {
 	Location     string
 	CalendarURL  string
-	DashboardURL string
 	Cells        []rankCell
 	LatestDate   time.Time
 	LatestValue  string
 	LatestBand   *aqi.Band
+	// LatestSorted marks the latest value's column as the sorted one.
+	LatestSorted bool
+}
+
+// HTML is the row as the ranking's table shows it. Built here rather than by the template: the table
+// has a row per location (hundreds) of nine cells, and each template action costs about a microsecond
+// through reflection; this writes the same markup, escaped the same way.
+func (r rankRowView) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(1024)
+	esc := html.EscapeString
+	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
+	b.WriteString(esc(r.CalendarURL))
+	b.WriteString("\" title=\"Calendar of ")
+	b.WriteString(esc(r.Location))
+	b.WriteString("\">")
+	b.WriteString(esc(r.Location))
+	b.WriteString("</a></th>\n    ")
+	for _, c := range r.Cells {
+		b.WriteString("<td class=\"num")
+		if c.Sorted {
+			b.WriteString(" sorted")
+		}
+		if c.Optional {
+			b.WriteString(" rank-opt")
+		}
+		b.WriteString("\" data-label=\"")
+		b.WriteString(esc(c.Label))
+		b.WriteString("\" data-key=\"")
+		b.WriteString(esc(c.Key))
+		b.WriteString("\">")
+		b.WriteString(esc(c.Text))
+		if c.Sorted {
+			b.WriteString(`<svg class="rank-bar" viewBox="0 0 100 10" width="60" height="10" aria-hidden="true" focusable="false"><rect x="0" y="1" width="`)
+			b.WriteString(strconv.Itoa(c.Bar))
+			b.WriteString(`" height="8"/></svg>`)
+		}
+		b.WriteString("</td>")
+	}
+	b.WriteString("\n    <td class=\"num")
+	if r.LatestSorted {
+		b.WriteString(" sorted")
+	}
+	b.WriteString("\" data-label=\"Latest\" data-key=\"latest\">")
+	b.WriteString(esc(r.LatestValue))
+	if r.LatestBand != nil {
+		b.WriteString(" <span class=\"aqi ")
+		b.WriteString(esc(r.LatestBand.Class))
+		b.WriteString("\">")
+		b.WriteString(esc(r.LatestBand.Name))
+		b.WriteString("</span>")
+	}
+	b.WriteString(" <small class=\"rank-date\"><time datetime=\"")
+	b.WriteString(r.LatestDate.Format(time.DateOnly))
+	b.WriteString("\">")
+	b.WriteString(r.LatestDate.Format("2 Jan 2006"))
+	b.WriteString("</time></small></td>\n  </tr>\n  ")
+	return template.HTML(b.String())
 }
 
 // rankCell is one figure of a row; Sorted marks the sorted column, whose cell carries the bar.
@@ -336,9 +395,8 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 		}
 	}
 	for _, r := range rows {
-		rv := rankRowView{Location: r.Location, LatestDate: r.LatestDate, LatestValue: formatNumber(r.LatestValue)}
+		rv := rankRowView{Location: r.Location, LatestDate: r.LatestDate, LatestValue: formatNumber(r.LatestValue), LatestSorted: v.Sort == "latest"}
 		rv.CalendarURL = calendarView{Location: r.Location, Type: v.Type, Year: r.LatestDate.Year(), Scale: v.Scale, ScaleKey: v.ScaleKey}.url("/calendar")
-		rv.DashboardURL = "/?" + url.Values{"location": {r.Location}, "type": {v.Type}}.Encode()
 		if b, ok := v.Scale.BandOf(v.Type, r.LatestValue); ok {
 			rv.LatestBand = &b
 		}
@@ -411,21 +469,14 @@ func rankTitle(v rankingView, key string) string {
 // rankPeriods are the quick periods: the last 365 days and every calendar year the pollutant was
 // measured in.
 func (s *server) rankPeriods(ctx context.Context, v rankingView) ([]periodLink, error) {
-	series, err := s.seriesOf(ctx)
+	// The years the pollutant was measured in: one row of series_stats' bounds, not every series.
+	f, l, ok, err := queries.DateBounds(ctx, s.db, []queries.Table{queries.Historic}, nil, []string{v.Type})
 	if err != nil {
 		return nil, err
 	}
 	first, last := 0, 0
-	for _, sr := range series {
-		if sr.Type != v.Type || sr.Measured == 0 {
-			continue
-		}
-		if first == 0 || sr.First.Year() < first {
-			first = sr.First.Year()
-		}
-		if sr.Last.Year() > last {
-			last = sr.Last.Year()
-		}
+	if ok {
+		first, last = f.Year(), l.Year()
 	}
 	w := v
 	w.Defaulted = true
@@ -441,11 +492,6 @@ func (s *server) rankPeriods(ctx context.Context, v rankingView) ([]periodLink, 
 			Current: !v.Defaulted && v.From.Equal(w.From) && v.To.Equal(w.To)})
 	}
 	return out, nil
-}
-
-// seriesOf lists every series (series_stats: one row per series).
-func (s *server) seriesOf(ctx context.Context) ([]queries.Series, error) {
-	return queries.ListSeries(ctx, s.db)
 }
 
 func (p rankingPage) liveAttrs() liveAttrs {
