@@ -250,12 +250,12 @@ type periodLink struct {
 
 // rankRowView is one location's row as shown.
 type rankRowView struct {
-	Location     string
-	CalendarURL  string
-	Cells        []rankCell
-	LatestDate   time.Time
-	LatestValue  string
-	LatestBand   *aqi.Band
+	Location    string
+	CalendarURL string
+	Cells       []rankCell
+	LatestDate  time.Time
+	LatestValue string
+	LatestBand  *aqi.Band
 	// LatestSorted marks the latest value's column as the sorted one.
 	LatestSorted bool
 }
