@@ -1,7 +1,6 @@
 package main
 
 import (
-	"html"
 	"html/template"
 	"strconv"
 
@@ -25,8 +24,8 @@ type bandView struct {
 // two a row, and each template action costs about a microsecond through reflection.
 func (b *bandView) HTML() template.HTML {
 	aqi := strconv.Itoa(b.AQI)
-	return template.HTML(`<span class="aqi ` + html.EscapeString(b.Class) + `" title="AQI ` + aqi + `">` +
-		html.EscapeString(b.Name) + `<span class="visually-hidden">, AQI ` + aqi + `</span></span>`)
+	return template.HTML(`<span class="aqi ` + escapeHTML(b.Class) + `" title="AQI ` + aqi + `">` +
+		escapeHTML(b.Name) + `<span class="visually-hidden">, AQI ` + aqi + `</span></span>`)
 }
 
 // bandFor is the band of a pollutant's value on a scale, or nil when the pollutant has no bands or there

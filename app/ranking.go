@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
-	"html"
 	"html/template"
 	"net/url"
 	"slices"
@@ -266,7 +265,7 @@ type rankRowView struct {
 func (r rankRowView) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(1024)
-	esc := html.EscapeString
+	esc := escapeHTML
 	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
 	b.WriteString(esc(r.CalendarURL))
 	b.WriteString("\" title=\"Calendar of ")
