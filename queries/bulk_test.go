@@ -17,8 +17,7 @@ import (
 // generated expressions), constraints, indexes, the view's definition, and the triggers on the two tables.
 func comparisonSchema(t *testing.T, db queries.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, sql := range []string{
+	return dbtest.Dump(t, db,
 		`SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, coalesce(pg_get_expr(d.adbin, d.adrelid), '')
 		   FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid LEFT JOIN pg_attrdef d ON (d.adrelid, d.adnum) = (a.attrelid, a.attnum)
 		  WHERE c.relname IN ('comparison', 'compare_months', 'compare_weeks', 'compare_series', 'comparison_days')
@@ -29,24 +28,7 @@ func comparisonSchema(t *testing.T, db queries.DB) string {
 		  WHERE tablename IN ('comparison', 'compare_months', 'compare_weeks', 'compare_series') ORDER BY 1, 2`,
 		`SELECT pg_get_viewdef('comparison_days'::regclass)`,
 		`SELECT tgrelid::regclass::text, tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2`,
-		`SELECT relname, pg_get_userbyid(relowner), coalesce(relacl::text, '') FROM pg_class WHERE relname LIKE 'compar%' ORDER BY 1`,
-	} {
-		rows, err := db.Query(context.Background(), sql)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for rows.Next() {
-			vals, err := rows.Values()
-			if err != nil {
-				t.Fatal(err)
-			}
-			fmt.Fprintln(&b, vals...)
-		}
-		if rows.Err() != nil {
-			t.Fatal(rows.Err())
-		}
-	}
-	return b.String()
+		`SELECT relname, pg_get_userbyid(relowner), coalesce(relacl::text, '') FROM pg_class WHERE relname LIKE 'compar%' ORDER BY 1`)
 }
 
 // TestRebuildSwapKeepsSchema: the rebuild builds new tables and swaps them in; afterwards the catalog

@@ -154,8 +154,7 @@ func DropTemplate() {
 // over the same days may be added in another order): for comparing two ways of building them.
 func ComparisonSnapshot(t testing.TB, db queries.DB) string {
 	t.Helper()
-	var b strings.Builder
-	for _, sql := range []string{
+	return Dump(t, db,
 		`SELECT model, lead, location, type, date::text, round(actual::numeric, 9)::text, round(predicted::numeric, 9)::text, round(prev::numeric, 9)::text,
 		        round(error::numeric, 9)::text, round(abs_error::numeric, 9)::text, round(pct_error::numeric, 9)::text
 		   FROM comparison ORDER BY model, lead, location, type, date`,
@@ -170,8 +169,31 @@ func ComparisonSnapshot(t testing.TB, db queries.DB) string {
 		        round(sum_err::numeric, 9)::text, mape_n, round(sum_pct::numeric, 9)::text, skill_n, round(skill_abs::numeric, 9)::text,
 		        round(persist_abs::numeric, 9)::text, band_n, band_agree, poor_actual, hits, poor_predicted, false_alarms
 		   FROM compare_series ORDER BY model, lead, location, type`,
-		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`,
-	} {
+		`SELECT model, lead, n FROM model_leads ORDER BY model, lead`)
+}
+
+// RebuiltSnapshot is ComparisonSnapshot after aqdash_compare_rebuild() in a transaction that is rolled
+// back: what a rebuild from the two tables writes, leaving db as it was.
+func RebuiltSnapshot(t testing.TB, db *pgxpool.Pool) string {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // rolled back on purpose
+	if _, err := tx.Exec(ctx, "SELECT aqdash_compare_rebuild()"); err != nil {
+		t.Fatal(err)
+	}
+	return ComparisonSnapshot(t, tx)
+}
+
+// Dump runs each query and writes its rows, a line each, its values separated by spaces: a snapshot
+// of what they select, for comparing two states.
+func Dump(t testing.TB, db queries.DB, sqls ...string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, sql := range sqls {
 		rows, err := db.Query(context.Background(), sql)
 		if err != nil {
 			t.Fatal(err)
