@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"html/template"
 	"math"
 	"net/url"
 	"slices"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
 // accuracyPage is the data of pages/accuracy and partials/accuracy.
@@ -47,62 +47,11 @@ type accuracyPage struct {
 	NoData        bool
 }
 
-// accuracyRowView is one group as the table shows it.
-type accuracyRowView struct {
-	Keys  []string
-	Cells []accuracyCell
-	// URL is the comparison of the group's days.
-	URL string
-}
+// accuracyRowView is one group as the table shows it, written by views.AccuracyRow.HTML.
+type accuracyRowView = views.AccuracyRow
 
-// HTML is the row's cells as the accuracy table shows them (inside its <tr>). Built here rather than by
-// the template: a row has some twenty figures, and each template action costs about a microsecond
-// through reflection; this writes the same markup, escaped the same way.
-func (r accuracyRowView) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(1536)
-	for i, k := range r.Keys {
-		if i == 0 {
-			b.WriteString(`<th scope="row"><a class="group-link" href="`)
-			b.WriteString(escapeHTML(r.URL))
-			b.WriteString(`" title="The days of this group on Compare">`)
-			b.WriteString(escapeHTML(k))
-			b.WriteString("</a></th>")
-		} else {
-			b.WriteString("<td>")
-			b.WriteString(escapeHTML(k))
-			b.WriteString("</td>")
-		}
-	}
-	b.WriteString("\n      ")
-	for _, c := range r.Cells {
-		b.WriteString(`<td class="num`)
-		if c.Sorted {
-			b.WriteString(" sorted")
-		}
-		b.WriteString(`">`)
-		b.WriteString(escapeHTML(c.Text))
-		if c.Sorted {
-			b.WriteString(` <svg class="acc-bar" viewBox="0 0 60 10" width="60" height="10" aria-hidden="true"><rect x="0" y="1" width="`)
-			b.WriteString(strconv.FormatFloat(c.Bar, 'g', -1, 64))
-			b.WriteString(`" height="8"`)
-			if c.Neg {
-				b.WriteString(` class="neg"`)
-			}
-			b.WriteString("/></svg>")
-		}
-		b.WriteString("</td>")
-	}
-	return template.HTML(b.String())
-}
-
-// accuracyCell is one figure; Bar is the width (0–60) of the bar drawn beside the sorted metric.
-type accuracyCell struct {
-	Text   string
-	Sorted bool
-	Bar    float64
-	Neg    bool
-}
+// accuracyCell is one figure of a group (views.AccuracyCell).
+type accuracyCell = views.AccuracyCell
 
 // accuracyMetric is one metric column.
 type accuracyMetric struct {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/aqdash/aqdash/app/aqi"
+	"github.com/aqdash/aqdash/views"
 )
 
 // bandView is a value's AQI band as a page shows it, on the view's scale: its name (the text cue), its
@@ -19,14 +20,8 @@ type bandView struct {
 	AQI int
 }
 
-// HTML is the band as a page shows it: the name on the band's colour, the sub-index on hover (title)
-// and for screen readers (visually hidden text). Built here rather than by a template: a table shows
-// two a row, and each template action costs about a microsecond through reflection.
-func (b *bandView) HTML() template.HTML {
-	aqi := strconv.Itoa(b.AQI)
-	return template.HTML(`<span class="aqi ` + escapeHTML(b.Class) + `" title="AQI ` + aqi + `">` +
-		escapeHTML(b.Name) + `<span class="visually-hidden">, AQI ` + aqi + `</span></span>`)
-}
+// HTML is the band as a page shows it (views.Band).
+func (b *bandView) HTML() template.HTML { return views.Band(b.Class, b.Name, b.AQI) }
 
 // bandFor is the band of a pollutant's value on a scale, or nil when the pollutant has no bands or there
 // is no value.

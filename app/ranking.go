@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/csv"
-	"html/template"
 	"net/url"
 	"slices"
 	"strconv"
@@ -16,6 +15,7 @@ import (
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/app/ingest"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
 // rankingView is what /locations shows: every location's figures for one pollutant over one period.
@@ -247,83 +247,11 @@ type periodLink struct {
 	Current    bool
 }
 
-// rankRowView is one location's row as shown.
-type rankRowView struct {
-	Location    string
-	CalendarURL string
-	Cells       []rankCell
-	LatestDate  time.Time
-	LatestValue string
-	LatestBand  *aqi.Band
-	// LatestSorted marks the latest value's column as the sorted one.
-	LatestSorted bool
-}
+// rankRowView is one location's row as shown, written by views.RankRow.HTML.
+type rankRowView = views.RankRow
 
-// HTML is the row as the ranking's table shows it. Built here rather than by the template: the table
-// has a row per location (hundreds) of nine cells, and each template action costs about a microsecond
-// through reflection; this writes the same markup, escaped the same way.
-func (r rankRowView) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(1024)
-	esc := escapeHTML
-	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
-	b.WriteString(esc(r.CalendarURL))
-	b.WriteString("\" title=\"Calendar of ")
-	b.WriteString(esc(r.Location))
-	b.WriteString("\">")
-	b.WriteString(esc(r.Location))
-	b.WriteString("</a></th>\n    ")
-	for _, c := range r.Cells {
-		b.WriteString("<td class=\"num")
-		if c.Sorted {
-			b.WriteString(" sorted")
-		}
-		if c.Optional {
-			b.WriteString(" rank-opt")
-		}
-		b.WriteString("\" data-label=\"")
-		b.WriteString(esc(c.Label))
-		b.WriteString("\" data-key=\"")
-		b.WriteString(esc(c.Key))
-		b.WriteString("\">")
-		b.WriteString(esc(c.Text))
-		if c.Sorted {
-			b.WriteString(`<svg class="rank-bar" viewBox="0 0 100 10" width="60" height="10" aria-hidden="true" focusable="false"><rect x="0" y="1" width="`)
-			b.WriteString(strconv.Itoa(c.Bar))
-			b.WriteString(`" height="8"/></svg>`)
-		}
-		b.WriteString("</td>")
-	}
-	b.WriteString("\n    <td class=\"num")
-	if r.LatestSorted {
-		b.WriteString(" sorted")
-	}
-	b.WriteString("\" data-label=\"Latest\" data-key=\"latest\">")
-	b.WriteString(esc(r.LatestValue))
-	if r.LatestBand != nil {
-		b.WriteString(" <span class=\"aqi ")
-		b.WriteString(esc(r.LatestBand.Class))
-		b.WriteString("\">")
-		b.WriteString(esc(r.LatestBand.Name))
-		b.WriteString("</span>")
-	}
-	b.WriteString(" <small class=\"rank-date\"><time datetime=\"")
-	b.WriteString(r.LatestDate.Format(time.DateOnly))
-	b.WriteString("\">")
-	b.WriteString(r.LatestDate.Format("2 Jan 2006"))
-	b.WriteString("</time></small></td>\n  </tr>\n  ")
-	return template.HTML(b.String())
-}
-
-// rankCell is one figure of a row; Sorted marks the sorted column, whose cell carries the bar.
-type rankCell struct {
-	Key, Text, Label string
-	Sorted           bool
-	Bar              int
-	// Optional marks a single band's days (not sorted by): a phone leaves the column out, keeping the
-	// days in any of them.
-	Optional bool
-}
+// rankCell is one figure of a row (views.RankCell).
+type rankCell = views.RankCell
 
 // singleBand reports whether a sort key is one band's days.
 func singleBand(v rankingView, key string) bool {
@@ -397,7 +325,7 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 		rv := rankRowView{Location: r.Location, LatestDate: r.LatestDate, LatestValue: formatNumber(r.LatestValue), LatestSorted: v.Sort == "latest"}
 		rv.CalendarURL = calendarView{Location: r.Location, Type: v.Type, Year: r.LatestDate.Year(), Scale: v.Scale, ScaleKey: v.ScaleKey}.url("/calendar")
 		if b, ok := v.Scale.BandOf(v.Type, r.LatestValue); ok {
-			rv.LatestBand = &b
+			rv.LatestBandClass, rv.LatestBandName = b.Class, b.Name
 		}
 		for _, k := range rankSortKeys(v.Scale, v.Type) {
 			if k == "location" || k == "latest" {

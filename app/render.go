@@ -150,14 +150,6 @@ func formatCount(n int64) string {
 	return string(b)
 }
 
-// htmlEscaper escapes text and attribute values exactly as html/template does (its "+" and NUL
-// included), for the few fragments built in Go (bandView.HTML, rankRowView.HTML,
-// accuracyRowView.HTML), so they match what a template would have written.
-var htmlEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
-
-// escapeHTML is s escaped as html/template escapes a text or attribute value.
-func escapeHTML(s string) string { return htmlEscaper.Replace(s) }
-
 func pollutantLabel(code string) string {
 	if p, ok := ingest.LookupPollutant(code); ok {
 		return p.Label

@@ -1,0 +1,158 @@
+package views
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The fragments here are the markup a page repeats hundreds of times (a value's AQI band, a row of the
+// ranking or of the accuracy table), written in Go rather than by a template: each template action costs
+// about a microsecond through reflection, which was most of those pages' server CPU. They write what the
+// templates wrote, byte for byte, escaped as html/template escapes (Escape).
+
+// escaper escapes text and attribute values as html/template does, its "+" and NUL included.
+var escaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
+
+// Escape is s escaped as html/template escapes a text or attribute value.
+func Escape(s string) string { return escaper.Replace(s) }
+
+// Band is a value's AQI band as a page shows it: the name on the band's colour (its CSS class), the
+// sub-index on hover (title) and for screen readers (visually hidden text).
+func Band(class, name string, aqi int) template.HTML {
+	n := strconv.Itoa(aqi)
+	return template.HTML(`<span class="aqi ` + Escape(class) + `" title="AQI ` + n + `">` +
+		Escape(name) + `<span class="visually-hidden">, AQI ` + n + `</span></span>`)
+}
+
+// RankRow is one location's row of the ranking (partials/ranking).
+type RankRow struct {
+	Location    string
+	CalendarURL string
+	Cells       []RankCell
+	LatestDate  time.Time
+	LatestValue string
+	// LatestBandClass and LatestBandName are the latest value's band ("" without bands).
+	LatestBandClass, LatestBandName string
+	// LatestSorted marks the latest value's column as the sorted one.
+	LatestSorted bool
+}
+
+// RankCell is one figure of a ranking row; Sorted marks the sorted column, whose cell carries the bar.
+type RankCell struct {
+	Key, Text, Label string
+	Sorted           bool
+	Bar              int
+	// Optional marks a single band's days (not sorted by): a phone leaves the column out, keeping the
+	// days in any of them.
+	Optional bool
+}
+
+// HTML is the row as the ranking's table shows it, <tr> and all.
+func (r RankRow) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(1024)
+	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
+	b.WriteString(Escape(r.CalendarURL))
+	b.WriteString("\" title=\"Calendar of ")
+	b.WriteString(Escape(r.Location))
+	b.WriteString("\">")
+	b.WriteString(Escape(r.Location))
+	b.WriteString("</a></th>\n    ")
+	for _, c := range r.Cells {
+		b.WriteString("<td class=\"num")
+		if c.Sorted {
+			b.WriteString(" sorted")
+		}
+		if c.Optional {
+			b.WriteString(" rank-opt")
+		}
+		b.WriteString("\" data-label=\"")
+		b.WriteString(Escape(c.Label))
+		b.WriteString("\" data-key=\"")
+		b.WriteString(Escape(c.Key))
+		b.WriteString("\">")
+		b.WriteString(Escape(c.Text))
+		if c.Sorted {
+			b.WriteString(`<svg class="rank-bar" viewBox="0 0 100 10" width="60" height="10" aria-hidden="true" focusable="false"><rect x="0" y="1" width="`)
+			b.WriteString(strconv.Itoa(c.Bar))
+			b.WriteString(`" height="8"/></svg>`)
+		}
+		b.WriteString("</td>")
+	}
+	b.WriteString("\n    <td class=\"num")
+	if r.LatestSorted {
+		b.WriteString(" sorted")
+	}
+	b.WriteString("\" data-label=\"Latest\" data-key=\"latest\">")
+	b.WriteString(Escape(r.LatestValue))
+	if r.LatestBandClass != "" {
+		b.WriteString(" <span class=\"aqi ")
+		b.WriteString(Escape(r.LatestBandClass))
+		b.WriteString("\">")
+		b.WriteString(Escape(r.LatestBandName))
+		b.WriteString("</span>")
+	}
+	b.WriteString(" <small class=\"rank-date\"><time datetime=\"")
+	b.WriteString(r.LatestDate.Format(time.DateOnly))
+	b.WriteString("\">")
+	b.WriteString(r.LatestDate.Format("2 Jan 2006"))
+	b.WriteString("</time></small></td>\n  </tr>\n  ")
+	return template.HTML(b.String())
+}
+
+// AccuracyRow is one group of the accuracy table (partials/accuracy).
+type AccuracyRow struct {
+	Keys  []string
+	Cells []AccuracyCell
+	// URL is the comparison of the group's days.
+	URL string
+}
+
+// AccuracyCell is one figure; Bar is the width (0–60) of the bar drawn beside the sorted metric.
+type AccuracyCell struct {
+	Text   string
+	Sorted bool
+	Bar    float64
+	Neg    bool
+}
+
+// HTML is the row's cells as the accuracy table shows them (inside its <tr>).
+func (r AccuracyRow) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(1536)
+	for i, k := range r.Keys {
+		if i == 0 {
+			b.WriteString(`<th scope="row"><a class="group-link" href="`)
+			b.WriteString(Escape(r.URL))
+			b.WriteString(`" title="The days of this group on Compare">`)
+			b.WriteString(Escape(k))
+			b.WriteString("</a></th>")
+		} else {
+			b.WriteString("<td>")
+			b.WriteString(Escape(k))
+			b.WriteString("</td>")
+		}
+	}
+	b.WriteString("\n      ")
+	for _, c := range r.Cells {
+		b.WriteString(`<td class="num`)
+		if c.Sorted {
+			b.WriteString(" sorted")
+		}
+		b.WriteString(`">`)
+		b.WriteString(Escape(c.Text))
+		if c.Sorted {
+			b.WriteString(` <svg class="acc-bar" viewBox="0 0 60 10" width="60" height="10" aria-hidden="true"><rect x="0" y="1" width="`)
+			b.WriteString(strconv.FormatFloat(c.Bar, 'g', -1, 64))
+			b.WriteString(`" height="8"`)
+			if c.Neg {
+				b.WriteString(` class="neg"`)
+			}
+			b.WriteString("/></svg>")
+		}
+		b.WriteString("</td>")
+	}
+	return template.HTML(b.String())
+}
