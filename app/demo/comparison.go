@@ -3,7 +3,6 @@ package demo
 import (
 	"cmp"
 	"slices"
-	"time"
 
 	"github.com/aqdash/aqdash/app/forecast"
 	"github.com/aqdash/aqdash/queries"
@@ -29,7 +28,6 @@ type ComparisonSource struct {
 	buf    []queries.StagedRow
 	i      int
 	cur    *queries.StagedRow
-	rows   int64
 }
 
 // compSeries is one series' measurements, by day number from first.
@@ -70,7 +68,7 @@ func Comparison(measured []queries.ImportRow, models []forecast.Model) *Comparis
 		slices.SortFunc(s.obs, func(a, b forecast.Point) int { return a.Date.Compare(b.Date) })
 		s.days = make([]int64, len(s.obs))
 		for j, p := range s.obs {
-			s.days[j] = dayOf(p.Date)
+			s.days[j] = forecast.DayNumber(p.Date)
 		}
 		s.first = s.days[0]
 		n := s.days[len(s.days)-1] - s.first + 1
@@ -82,16 +80,6 @@ func Comparison(measured []queries.ImportRow, models []forecast.Model) *Comparis
 	ms := slices.Clone(models)
 	slices.SortStableFunc(ms, func(a, b forecast.Model) int { return cmp.Compare(a.Name, b.Name) })
 	return &ComparisonSource{series: series, models: ms, lead: -1}
-}
-
-// dayOf is t's calendar day as a day number (days since 1970-01-01).
-func dayOf(t time.Time) int64 {
-	y, m, d := t.Date()
-	u := time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix()
-	if u < 0 {
-		return (u - 86399) / 86400
-	}
-	return u / 86400
 }
 
 // measured returns series s's measurement of day d, if any.
@@ -111,15 +99,11 @@ func (c *ComparisonSource) Next() bool {
 	}
 	c.cur = &c.buf[c.i]
 	c.i++
-	c.rows++
 	return true
 }
 
 // Row returns the row Next read.
 func (c *ComparisonSource) Row() *queries.StagedRow { return c.cur }
-
-// Rows returns how many rows Next has read.
-func (c *ComparisonSource) Rows() int64 { return c.rows }
 
 // fill puts the rows of the next series (of the current pair, or of the next pair) in buf; false at
 // the end.
@@ -141,7 +125,7 @@ func (c *ComparisonSource) fill() bool {
 	m := c.models[c.mi-1].Name
 	back := int64(max(c.lead, 1))
 	row := func(d int64) *queries.StagedRow {
-		c.buf = append(c.buf, queries.StagedRow{Model: m, Lead: c.lead, Location: s.loc, Type: s.typ, Date: time.Unix(d*86400, 0).UTC()})
+		c.buf = append(c.buf, queries.StagedRow{Model: m, Lead: c.lead, Location: s.loc, Type: s.typ, Date: forecast.DayTime(d)})
 		r := &c.buf[len(c.buf)-1]
 		if v, ok := s.measured(d); ok {
 			r.Actual = pgtype.Float8{Float64: v, Valid: true}
@@ -208,7 +192,7 @@ func (c *ComparisonSource) forecastModel(m forecast.Model) {
 	}
 	for si := range c.series {
 		for f := range m.Forecasts(c.series[si].obs) {
-			c.byLead[f.Lead] = append(c.byLead[f.Lead], compPred{series: int32(si), day: dayOf(f.Date), value: f.Value})
+			c.byLead[f.Lead] = append(c.byLead[f.Lead], compPred{series: int32(si), day: forecast.DayNumber(f.Date), value: f.Value})
 		}
 	}
 	for l := range c.byLead {

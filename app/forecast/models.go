@@ -106,7 +106,7 @@ type climSlot struct {
 func prepare(obs []Point) *prepared {
 	s := &prepared{days: make([]int64, len(obs)), vals: make([]float64, len(obs)), levels: make([]float64, len(obs))}
 	for i, p := range obs {
-		s.days[i] = dayNumber(p.Date)
+		s.days[i] = DayNumber(p.Date)
 		s.vals[i] = p.Value
 		if i == 0 {
 			s.levels[i] = p.Value
@@ -122,7 +122,7 @@ func (p *prepared) each(models []Model) iter.Seq[Forecast] {
 		s := *p // each run has its own climatology cache
 		for _, m := range models {
 			for i, d := range s.days {
-				issued := dayTime(d)
+				issued := DayTime(d)
 				for _, lead := range m.Leads {
 					if lead < 1 || lead > MaxLead {
 						continue
@@ -131,7 +131,7 @@ func (p *prepared) each(models []Model) iter.Seq[Forecast] {
 					if !ok {
 						continue
 					}
-					if !yield(Forecast{Model: m.Name, Issued: issued, Date: dayTime(d + int64(lead)), Lead: lead, Value: v}) {
+					if !yield(Forecast{Model: m.Name, Issued: issued, Date: DayTime(d + int64(lead)), Lead: lead, Value: v}) {
 						return
 					}
 				}
@@ -160,7 +160,7 @@ func (s *prepared) climatology(t int64) (float64, bool) {
 	if len(s.days) == 0 {
 		return 0, false
 	}
-	y, m, dd := dayTime(t).Date()
+	y, m, dd := DayTime(t).Date()
 	first := s.days[0]
 	k := 1
 	for windowCenter(y-k, m, dd)+7 >= first {
@@ -197,14 +197,14 @@ func civilDay(y int, m time.Month, d int) int64 {
 	return floorDiv(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix(), 86400)
 }
 
-// dayNumber is the number of t's calendar day (in t's location) since 1970-01-01.
-func dayNumber(t time.Time) int64 {
+// DayNumber is the number of t's calendar day (in t's location) since 1970-01-01.
+func DayNumber(t time.Time) int64 {
 	y, m, d := t.Date()
 	return civilDay(y, m, d)
 }
 
-// dayTime is midnight UTC of day number n.
-func dayTime(n int64) time.Time { return time.Unix(n*86400, 0).UTC() }
+// DayTime is midnight UTC of day number n.
+func DayTime(n int64) time.Time { return time.Unix(n*86400, 0).UTC() }
 
 func floorDiv(a, b int64) int64 {
 	q := a / b
