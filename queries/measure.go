@@ -211,6 +211,7 @@ func rankDays(typ string, from, until time.Time) sq.SelectBuilder {
 			cols = append(cols, "coalesce((d."+k+" = "+strconv.Itoa(l)+")::int, 0)::bigint AS "+n)
 		}
 	}
+	cols = append(cols, "d.date AS last_date", "d.value AS last_value")
 	return psql.Select(cols...).From("series_stats s").
 		JoinClause("JOIN aqdash_measure_days d ON d.location = s.location AND d.type = s.type").
 		Where(sq.Eq{"s.tbl": Historic.Key, "s.type": typ}).
@@ -227,6 +228,7 @@ func RankingQuery(typ string, from, to time.Time) sq.SelectBuilder {
 			cols = append(cols, k+"_"+strconv.Itoa(l))
 		}
 	}
+	cols = append(cols, "last_date", "last_value")
 	// Only the parts the period has: a range that is always empty (a period starting on the 1st) would
 	// still be planned, and a generic plan of it may not see that it is empty.
 	var parts []sq.SelectBuilder
@@ -247,14 +249,11 @@ func RankingQuery(typ string, from, to time.Time) sq.SelectBuilder {
 	for _, p := range parts[1:] {
 		union = union.Suffix("UNION ALL").SuffixExpr(p)
 	}
-	grouped := psql.Select(append([]string{"location"}, sumColumns()...)...).
-		FromSelect(union, "p").GroupBy("location")
-	latest := psql.Select("date", "value").From(Historic.name+" d").
-		Where("d.location = g.location").Where(sq.Eq{"d.type": typ}).
-		Where("d.date >= ? AND d.date <= ?", from, to).OrderBy("date DESC").Limit(1)
-	return psql.Select("g.*", "l.date", "l.value").FromSelect(grouped, "g").
-		JoinClause(latest.Prefix("CROSS JOIN LATERAL (").Suffix(") l")).
-		OrderBy("g.location")
+	// The latest measurement is the greatest (day, value) pair of the parts' last days (migration 016):
+	// no probe of the table per location.
+	cols = append([]string{"location"}, sumColumns()...)
+	cols = append(cols, "max(last_date)", "(max(ARRAY[(last_date - DATE '2000-01-01')::float8, last_value]))[2]")
+	return psql.Select(cols...).FromSelect(union, "p").GroupBy("location").OrderBy("location")
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -139,6 +139,27 @@ func checkMonths(t *testing.T, db queries.DB, step string) {
 			t.Errorf("%s: %v: measure_months %+v, want %+v", step, k, g, w)
 		}
 	}
+	// Each month's last measured day and its value (migration 016), against the rows in date order.
+	wantLast := map[monthKey]measured{}
+	for _, m := range ms {
+		wantLast[monthKey{m.loc, m.typ, time.Date(m.date.Year(), m.date.Month(), 1, 0, 0, 0, 0, time.UTC)}] = m
+	}
+	rows, err := db.Query(context.Background(), "SELECT location, type, month, last_date, last_value FROM measure_months")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var k monthKey
+	var last time.Time
+	var value float64
+	_, err = pgx.ForEachRow(rows, []any{&k.loc, &k.typ, &k.month, &last, &value}, func() error {
+		if w, ok := wantLast[k]; ok && (!w.date.Equal(last) || w.value != value) {
+			t.Errorf("%s: %v: last day %v %v, want %v %v", step, k, last.Format(time.DateOnly), value, w.date.Format(time.DateOnly), w.value)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
 
 // randomMeasurements makes n days of series with gaps, values across every band edge of both scales.
