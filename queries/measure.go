@@ -251,9 +251,9 @@ func RankingQuery(typ string, from, to time.Time) sq.SelectBuilder {
 	}
 	// The latest measurement is the greatest (day, value) pair of the parts' last days (migration 016):
 	// no probe of the table per location.
-	cols = append([]string{"location"}, sumColumns()...)
-	cols = append(cols, "max(last_date)", "(max(ARRAY[(last_date - DATE '2000-01-01')::float8, last_value]))[2]")
-	return psql.Select(cols...).FromSelect(union, "p").GroupBy("location").OrderBy("location")
+	sums := append([]string{"location"}, sumColumns()...)
+	sums = append(sums, "max(last_date)", "(max(ARRAY[(last_date - DATE '2000-01-01')::float8, last_value]))[2]")
+	return psql.Select(sums...).FromSelect(union, "p").GroupBy("location").OrderBy("location")
 }
 
 func minTime(a, b time.Time) time.Time {
