@@ -23,6 +23,14 @@ type bandView struct {
 // HTML is the band as a page shows it (views.Band).
 func (b *bandView) HTML() template.HTML { return views.Band(b.Class, b.Name, b.AQI) }
 
+// chip is b's HTML, "" for no band (nil).
+func (b *bandView) chip() template.HTML {
+	if b == nil {
+		return ""
+	}
+	return b.HTML()
+}
+
 // bandFor is the band of a pollutant's value on a scale, or nil when the pollutant has no bands or there
 // is no value.
 func bandFor(sc *aqi.Scale, typ string, v *float64) *bandView {

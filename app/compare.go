@@ -14,6 +14,7 @@ import (
 	"github.com/aqdash/aqdash/app/aqi"
 
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
 // comparePage is the data of pages/compare, pages/home and partials/compare.
@@ -91,18 +92,8 @@ type forecastPointView struct {
 	Band        *bandView
 }
 
-// compareRowView is one row of the comparison as the table shows it: numbers formatted, "" when missing.
-type compareRowView struct {
-	Date time.Time
-	// ISODate, HumanDate and TypeLabel are Date and Type as shown, formatted here: a template function
-	// call a cell costs more than the formatting.
-	ISODate, HumanDate, TypeLabel   string
-	Location, Type, Unit            string
-	Actual, Predicted               string
-	Error, AbsError, PctError       string
-	ActualBand, PredBand            *bandView
-	MissingActual, MissingPredicted bool
-}
+// compareRowView is one row of the comparison as the table shows it (views.CompareRow writes it).
+type compareRowView = views.CompareRow
 
 // latestView is the dashboard's latest measurement.
 type latestView struct {
@@ -639,7 +630,7 @@ func newCompareRowView(sc *aqi.Scale, r queries.CompareRow, withUnit bool) compa
 		ISODate: r.Date.Format(time.DateOnly), HumanDate: r.Date.Format("2 Jan 2006"), TypeLabel: pollutantLabel(r.Type),
 		Actual: optNumber(r.Actual), Predicted: optNumber(r.Predicted),
 		Error: signed(r.Error), AbsError: optNumber(r.AbsError), PctError: signed(r.PctError),
-		ActualBand: bandFor(sc, r.Type, r.Actual), PredBand: bandFor(sc, r.Type, r.Predicted),
+		ActualBand: bandFor(sc, r.Type, r.Actual).chip(), PredBand: bandFor(sc, r.Type, r.Predicted).chip(),
 		MissingActual: r.Actual == nil, MissingPredicted: r.Predicted == nil,
 	}
 	if withUnit {

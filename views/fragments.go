@@ -156,3 +156,60 @@ func (r AccuracyRow) HTML() template.HTML {
 	}
 	return template.HTML(b.String())
 }
+
+// CompareRow is one day of the comparison table (partials/compare), its numbers formatted ("" when
+// missing) and its bands written (Band, "" without one).
+type CompareRow struct {
+	Date time.Time
+	// ISODate, HumanDate and TypeLabel are Date and Type as shown.
+	ISODate, HumanDate, TypeLabel   string
+	Location, Type, Unit            string
+	Actual, Predicted               string
+	Error, AbsError, PctError       string
+	ActualBand, PredBand            template.HTML
+	MissingActual, MissingPredicted bool
+}
+
+// HTML is the row as the comparison's table shows it, <tr> and all.
+func (r CompareRow) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(768)
+	b.WriteString("\n    <tr>\n      <td><time datetime=\"")
+	b.WriteString(Escape(r.ISODate))
+	b.WriteString("\">")
+	b.WriteString(Escape(r.HumanDate))
+	b.WriteString("</time></td>\n      <td>")
+	b.WriteString(Escape(r.Location))
+	b.WriteString("</td>\n      <td>")
+	b.WriteString(Escape(r.TypeLabel))
+	b.WriteString("</td>\n      <td class=\"num\">")
+	r.value(&b, r.MissingActual, r.Actual, r.ActualBand)
+	b.WriteString("</td>\n      <td class=\"num\">")
+	r.value(&b, r.MissingPredicted, r.Predicted, r.PredBand)
+	b.WriteString("</td>\n      <td class=\"num\">")
+	b.WriteString(Escape(r.Error))
+	b.WriteString("</td>\n      <td class=\"num\">")
+	b.WriteString(Escape(r.AbsError))
+	b.WriteString("</td>\n      <td class=\"num\">")
+	b.WriteString(Escape(r.PctError))
+	b.WriteString("</td>\n    </tr>\n  ")
+	return template.HTML(b.String())
+}
+
+// value writes one side's cell content: "none" when it is missing, else the value, its unit and band.
+func (r CompareRow) value(b *strings.Builder, missing bool, v string, band template.HTML) {
+	if missing {
+		b.WriteString(`<span class="missing">none</span>`)
+		return
+	}
+	b.WriteString(Escape(v))
+	if r.Unit != "" {
+		b.WriteString(` <span class="unit">`)
+		b.WriteString(Escape(r.Unit))
+		b.WriteString("</span>")
+	}
+	if band != "" {
+		b.WriteString(" ")
+		b.WriteString(string(band))
+	}
+}
