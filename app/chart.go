@@ -10,9 +10,10 @@ import (
 
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
-// The chart is an SVG drawn by views/partials/chart.html from the geometry computed here: no client-side
+// The chart is an SVG drawn by views.Chart (views/chart.go) from the geometry computed here: no client-side
 // library and no script. Its viewBox is chartWidth × chartHeight user units; the plot area is what the
 // margins leave, and one user unit is one pixel at the chart's natural size.
 const (
@@ -28,34 +29,15 @@ const (
 	plotHeight = chartHeight - marginTop - marginBottom
 )
 
-// chart is everything partials/chart needs.
-type chart struct {
-	Width, Height  int
-	X0, Y0, X1, Y1 float64 // the plot area: left, top, right, bottom
-	// Derived positions, so the template needs no arithmetic.
-	PlotW, XMid, YMid      float64
-	YTickX, XTickY, XMarkY float64
-	BandLabelX, XLabelY    float64
-	Title, Desc            string
-	// Note says how the points were made (daily values, or weekly or monthly means and why).
-	Note           string
-	XLabel, YLabel string
-	Bands          []chartBand
-	XTicks, YTicks []chartTick
-	Actual         chartLine
-	// Predicted is the chosen model's line, Models[0]; Models holds every model line drawn (the chosen
-	// model first, then the vs ones), each with its own dash pattern and legend entry.
-	Predicted chartLine
-	Models    []chartLine
-	// Key is the legend: the measured line and each model's, laid out left to right.
-	Key []chartKeyEntry
-}
-
-// chartKeyEntry is one legend entry of the chart: a sample of the line at X and its name.
-type chartKeyEntry struct {
-	Class, Name  string
-	X, X2, TextX float64
-}
+// chart is everything partials/chart needs (views.Chart draws it); the others are its parts.
+type (
+	chart         = views.Chart
+	chartKeyEntry = views.ChartKeyEntry
+	chartBand     = views.ChartBand
+	chartTick     = views.ChartTick
+	chartLine     = views.ChartLine
+	chartDot      = views.ChartDot
+)
 
 // chartModel is one model's buckets for the chart: the predicted side of each is its line; the
 // measured side (the same for every model) draws the measured line from the first model given.
@@ -67,35 +49,6 @@ type chartModel struct {
 // lineClasses are the model lines' classes, in order: each has its own colour and dash pattern
 // (public/app.css), so they stay apart without colour too.
 var lineClasses = [maxChartModels]string{"predicted", "vs1", "vs2", "vs3"}
-
-// chartBand is one AQI band's background stripe.
-type chartBand struct {
-	Y, H        float64
-	Class, Name string
-	LabelY      float64
-	// ShowLabel is false when the stripe is too thin for its name.
-	ShowLabel bool
-}
-
-// chartTick is one labelled tick of an axis, at Pos along it.
-type chartTick struct {
-	Pos   float64
-	Label string
-}
-
-// chartLine is one series: Path draws its runs of consecutive points; a run of one point (a day with no
-// neighbours) is a dot, because a path of one point draws nothing.
-type chartLine struct {
-	Path  string
-	Dots  []chartDot
-	Count int
-	// Name is the line's legend entry (a model's name, or "Measured"); Class picks its colour and dash
-	// pattern: line-Class, dot-Class.
-	Name, Class string
-}
-
-// chartDot is an isolated point.
-type chartDot struct{ X, Y float64 }
 
 // chartStep is how the points of a chart are made: one per day, or the mean of each week or month.
 type chartStep int
@@ -316,7 +269,7 @@ func drawLine(buckets []chartBucket, x, y func(float64) float64, pick func(chart
 		}
 		prev = b.index
 		if v, ok := pick(b); ok {
-			run = append(run, chartDot{round1(x(float64(b.lo+b.hi) / 2)), round1(y(v))})
+			run = append(run, chartDot{X: round1(x(float64(b.lo+b.hi) / 2)), Y: round1(y(v))})
 			line.Count++
 		} else {
 			flush()
