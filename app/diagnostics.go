@@ -10,37 +10,11 @@ import (
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/app/plots"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
-// diagnosticsView is the data of partials/diagnostics: the density scatter of predicted against
-// measured values and the error histogram of one series, model and lead over a date range, with the
-// words that describe them (titles, descriptions, legends and a summary for those who do not see the
-// plots).
-type diagnosticsView struct {
-	// Heading names what is plotted ("Delhi · PM2.5, model ses at lead 1").
-	Heading string
-	Scatter *plots.Scatter
-	Hist    *plots.Histogram
-	// Titles and descriptions of the two SVGs (their <title> and <desc>).
-	ScatterTitle, ScatterDesc string
-	HistTitle, HistDesc       string
-	// Axis titles.
-	MeasuredLabel, PredictedLabel, ErrorLabel string
-	// Summary is the plots' gist in a sentence or three: the days, the share within a factor of 2, the
-	// mean error.
-	Summary string
-	// N is the number of days plotted; Fac2 the share within a factor of 2 ("78 %", "—" with nothing
-	// measured above 0); MeanError the mean error with its sign and unit.
-	N, Fac2, MeanError string
-	// Shades is the cells' legend; CellSize the cells' width and height in the pollutant's unit.
-	Shades   []plots.Shade
-	CellSize string
-	// Edges lists the AQI band edges drawn ("30, 60, 90, 120 and 250"), with the scale's name; "" for a
-	// pollutant without bands.
-	Edges, ScaleName string
-	// Clipped says how many days lie beyond an axis, counted in its outermost cells or bars ("" for none).
-	Clipped string
-}
+// diagnosticsView is the data of partials/diagnostics (views.Diagnostics writes it).
+type diagnosticsView = views.Diagnostics
 
 // diagnosticsFor is the diagnostic plots of a comparison that shows one location and one pollutant
 // (nil for any other view, for a view of days missing a side, and when the series has no day with both
