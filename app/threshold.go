@@ -9,6 +9,7 @@ import (
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/app/verify"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
 // parseThreshold reads threshold= against scale: the level (1–5) of the band named, or the scale's
@@ -131,30 +132,13 @@ func score(v *float64) string {
 	return strings.Replace(strconv.FormatFloat(*v, 'f', 3, 64), "-", "−", 1)
 }
 
-// confusionView is the band confusion matrix: days by measured band (rows) and predicted band
-// (columns), the diagonal marked, with row and column totals.
-type confusionView struct {
-	Title, Scale string
-	Bands        []string
-	Classes      []string
-	Rows         []confusionRow
-	ColTotals    []string
-	Total        string
-}
-
-// confusionRow is one measured band of the matrix.
-type confusionRow struct {
-	Band, Class string
-	Cells       []confusionCell
-	Total       string
-}
-
-// confusionCell is one count; Diagonal marks measured band = predicted band.
-type confusionCell struct {
-	Count    string
-	Diagonal bool
-	Zero     bool
-}
+// confusionView is the band confusion matrix (views.Confusion writes it); confusionRow and
+// confusionCell are its rows and counts.
+type (
+	confusionView = views.Confusion
+	confusionRow  = views.ConfusionRow
+	confusionCell = views.ConfusionCell
+)
 
 // newConfusionView builds the matrix of one banded pollutant's days on scale; nil for a pollutant
 // without bands or a matrix without days.

@@ -213,3 +213,89 @@ func (r CompareRow) value(b *strings.Builder, missing bool, v string, band templ
 		b.WriteString(string(band))
 	}
 }
+
+// Confusion is the band confusion matrix (partials/confusion): days by measured band (rows) and
+// predicted band (columns), the diagonal (predicted band = measured band) marked.
+type Confusion struct {
+	Title, Scale string
+	Bands        []string
+	Classes      []string
+	Rows         []ConfusionRow
+	ColTotals    []string
+	Total        string
+}
+
+// ConfusionRow is one measured band of the matrix.
+type ConfusionRow struct {
+	Band, Class string
+	Cells       []ConfusionCell
+	Total       string
+}
+
+// ConfusionCell is one count; Diagonal marks measured band = predicted band.
+type ConfusionCell struct {
+	Count    string
+	Diagonal bool
+	Zero     bool
+}
+
+// HTML is the matrix's section as a page shows it.
+func (m *Confusion) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(4096)
+	b.WriteString("\n<section class=\"confusion\" aria-labelledby=\"confusion-title\">\n  <h2 id=\"confusion-title\" class=\"confusion-title\">Bands, measured against predicted: ")
+	b.WriteString(Escape(m.Title))
+	b.WriteString(" (")
+	b.WriteString(Escape(m.Scale))
+	b.WriteString(")</h2>\n  <div class=\"table-scroll\" tabindex=\"0\" role=\"region\" aria-labelledby=\"confusion-title\">\n  <table class=\"data confusion-matrix\" aria-describedby=\"confusion-help\">\n    <thead>\n      <tr><th scope=\"col\">Measured ↓ / predicted →</th>")
+	for i, band := range m.Bands {
+		b.WriteString(`<th scope="col" class="band-col"><span class="aqi `)
+		b.WriteString(Escape(m.Classes[i]))
+		b.WriteString(`">`)
+		b.WriteString(Escape(band))
+		b.WriteString("</span></th>")
+	}
+	b.WriteString("<th scope=\"col\" class=\"band-col\">All</th></tr>\n    </thead>\n    <tbody>\n    ")
+	for _, r := range m.Rows {
+		b.WriteString(`<tr><th scope="row"><span class="aqi `)
+		b.WriteString(Escape(r.Class))
+		b.WriteString(`">`)
+		b.WriteString(Escape(r.Band))
+		b.WriteString("</span></th>")
+		for _, c := range r.Cells {
+			b.WriteString(`<td class="num`)
+			if c.Diagonal {
+				b.WriteString(" diagonal")
+			}
+			if c.Zero {
+				b.WriteString(" zero")
+			}
+			b.WriteString(`">`)
+			if c.Diagonal {
+				b.WriteString("<strong>")
+				b.WriteString(Escape(c.Count))
+				b.WriteString(`</strong><span class="visually-hidden"> (same band)</span>`)
+			} else {
+				b.WriteString(Escape(c.Count))
+			}
+			b.WriteString("</td>")
+		}
+		b.WriteString(`<td class="num total">`)
+		b.WriteString(Escape(r.Total))
+		b.WriteString("</td></tr>\n    ")
+	}
+	b.WriteString("\n    </tbody>\n    <tfoot>\n      <tr><th scope=\"row\">All</th>")
+	for _, t := range m.ColTotals {
+		b.WriteString(`<td class="num total">`)
+		b.WriteString(Escape(t))
+		b.WriteString("</td>")
+	}
+	b.WriteString(`<td class="num total" id="confusion-total">`)
+	b.WriteString(Escape(m.Total))
+	b.WriteString("</td></tr>\n    </tfoot>\n  </table>\n  </div>\n  <p class=\"help\" id=\"confusion-help\">Rows: the measured band; columns: the predicted band. Bold cells, on the diagonal, are the days predicted in the band measured. Days with both a measurement and a prediction of ")
+	b.WriteString(Escape(m.Title))
+	b.WriteString(": ")
+	b.WriteString(Escape(m.Total))
+	b.WriteString(".</p>\n</section>\n")
+	return template.HTML(b.String())
+}
