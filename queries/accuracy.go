@@ -204,6 +204,11 @@ func (av AccuracyView) seriesWhere() sq.And {
 // partial months' days (comparison_days, each with its month), so a breakdown of every series is a sum
 // over one row per series (and month), whatever the size of the comparison. Groups without a day with
 // both sides are left out. Rows come in group-key order.
+//
+// Only the rows with a day with both sides are summed (n > 0; compare_series' partial index of
+// migration 017 finds them), and only the statistics of those days (pairedStatColumns, the band pairs
+// of av.Scale): the series without predictions, three quarters of compare_series at 10M rows, add
+// nothing to a breakdown. The groups' Metrics therefore leave ActualN and WHODays at 0.
 func AccuracyQuery(av AccuracyView) (sq.SelectBuilder, error) {
 	if len(av.By) == 0 || len(av.By) > 2 {
 		return sq.SelectBuilder{}, fmt.Errorf("queries: an accuracy breakdown has one or two bys, not %d", len(av.By))
@@ -213,15 +218,20 @@ func AccuracyQuery(av AccuracyView) (sq.SelectBuilder, error) {
 			return sq.SelectBuilder{}, fmt.Errorf("queries: %q is not a by of the accuracy breakdown", b)
 		}
 	}
-	where := av.seriesWhere()
+	scale := slices.Index(BandScales, av.Scale)
+	if scale < 0 {
+		return sq.SelectBuilder{}, fmt.Errorf("queries: %q is not an AQI scale of the sums", av.Scale)
+	}
+	stats := pairedStatColumns(scale)
+	where := append(av.seriesWhere(), sq.Gt{"n": 0})
 	var union sq.SelectBuilder
 	if av.From.IsZero() && av.To.IsZero() && !calendarBy(av.By) {
-		union = sq.Select(append([]string{"model", "lead", "location", "type"}, statColumns...)...).From("compare_series").Where(where)
+		union = sq.Select(append([]string{"model", "lead", "location", "type"}, stats...)...).From("compare_series").Where(where)
 	} else {
-		cols := append([]string{"model", "lead", "location", "type", "month"}, statColumns...)
+		cols := append([]string{"model", "lead", "location", "type", "month"}, stats...)
 		part := func(table string) sq.SelectBuilder { return sq.Select(cols...).From(table).Where(where) }
 		days := func(a, b time.Time, bInclusive bool) sq.SelectBuilder {
-			dc := append([]string{"model", "lead", "location", "type", "date_trunc('month', date::timestamp)::date AS month"}, statColumns...)
+			dc := append([]string{"model", "lead", "location", "type", "date_trunc('month', date::timestamp)::date AS month"}, stats...)
 			q := sq.Select(dc...).From("comparison_days").Where(where)
 			if !a.IsZero() {
 				q = q.Where(sq.GtOrEq{"date": a})
@@ -245,7 +255,7 @@ func AccuracyQuery(av AccuracyView) (sq.SelectBuilder, error) {
 	for i := range keys {
 		group[i] = fmt.Sprint(i + 1)
 	}
-	return psql.Select(append(keys, summedStats()...)...).FromSelect(union, "s").
+	return psql.Select(append(keys, summed(stats)...)...).FromSelect(union, "s").
 		GroupBy(group...).Having("sum(n) > 0").OrderBy(group...), nil
 }
 
@@ -323,6 +333,7 @@ func Accuracy(ctx context.Context, db DB, av AccuracyView) (AccuracyPage, error)
 	if err != nil {
 		return page, err
 	}
+	stats := pairedStatColumns(scale)
 	sql, args, err := q.ToSql()
 	if err != nil {
 		return page, err
@@ -334,7 +345,7 @@ func Accuracy(ctx context.Context, db DB, av AccuracyView) (AccuracyPage, error)
 	groups, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AccuracyGroup, error) {
 		var g AccuracyGroup
 		var t statSums
-		if err := row.Scan(append(scanKeys(&g, av.By), t.targets()...)...); err != nil {
+		if err := row.Scan(append(scanKeys(&g, av.By), t.targetsOf(stats)...)...); err != nil {
 			return g, err
 		}
 		g.Metrics = t.metrics()

@@ -102,19 +102,6 @@ type accWant struct {
 	refM, refR     float64
 	bands          verify.Matrix
 	banded         int64
-	actualN, whoN  int64
-}
-
-func testWHO(typ string) (float64, bool) {
-	switch typ {
-	case "pm25":
-		return 15, true
-	case "pm10":
-		return 45, true
-	case "no2":
-		return 25, true
-	}
-	return 0, false
 }
 
 // expect works out a breakdown group by group with plain loops over the fixture.
@@ -179,12 +166,6 @@ func (d accData) expect(av queries.AccuracyView, scale string) map[string]*accWa
 				continue
 			}
 			w, _ := groupOf(k.loc, k.typ, model, lead, k.date)
-			if hasA {
-				w.actualN++
-				if g, ok := testWHO(k.typ); ok && a > g {
-					w.whoN++
-				}
-			}
 			if !hasA || !hasP {
 				continue
 			}
@@ -269,9 +250,13 @@ func checkGroup(t *testing.T, label string, got queries.AccuracyGroup, w *accWan
 	if (got.R == nil) != (r == nil) || got.R != nil && math.Abs(*got.R-*r) > 1e-7 {
 		t.Errorf("%s: r = %s, want %s", label, fmtOpt(got.R), fmtOpt(r))
 	}
-	if got.N != w.g.N || got.MAPEN != w.g.MAPEN || got.SkillN != w.g.SkillN || got.ActualN != w.actualN || got.WHODays != w.whoN || got.RefN != w.refN {
-		t.Errorf("%s: n %d mape_n %d skill_n %d actual_n %d who %d ref_n %d, want %d %d %d %d %d %d", label,
-			got.N, got.MAPEN, got.SkillN, got.ActualN, got.WHODays, got.RefN, w.g.N, w.g.MAPEN, w.g.SkillN, w.actualN, w.whoN, w.refN)
+	if got.N != w.g.N || got.MAPEN != w.g.MAPEN || got.SkillN != w.g.SkillN || got.RefN != w.refN {
+		t.Errorf("%s: n %d mape_n %d skill_n %d ref_n %d, want %d %d %d %d", label,
+			got.N, got.MAPEN, got.SkillN, got.RefN, w.g.N, w.g.MAPEN, w.g.SkillN, w.refN)
+	}
+	// The breakdown sums the days with both sides only (AccuracyQuery): no measured-day counts.
+	if got.ActualN != 0 || got.WHODays != 0 {
+		t.Errorf("%s: actual_n %d who_days %d, want 0 (a breakdown reads paired days only)", label, got.ActualN, got.WHODays)
 	}
 	// The threshold's table, counted day by day from the matrix's cells.
 	if w.banded == 0 {

@@ -382,15 +382,49 @@ func (t *statSums) targets() []any {
 }
 
 // summedStats are statColumns as sums over a union of rows, NULL sums as 0, counts as bigint.
-func summedStats() []string {
-	sums := make([]string, len(statColumns))
-	for i, c := range statColumns {
+func summedStats() []string { return summed(statColumns) }
+
+// summed are cols (of statColumns) as sums over a union of rows, NULL sums as 0, counts as bigint.
+func summed(cols []string) []string {
+	sums := make([]string, len(cols))
+	for i, c := range cols {
 		sums[i] = "coalesce(sum(" + c + "), 0)"
 		if !slices.Contains(statFloats, c) {
 			sums[i] += "::bigint"
 		}
 	}
 	return sums
+}
+
+// measuredOnly are the statColumns that count measured days whether or not they have a prediction;
+// every other statistic is over the days with both sides.
+var measuredOnly = []string{"days", "actual_n", "predicted_n", "who_days"}
+
+// pairedStatColumns are the statColumns of the days with both sides, with the band pairs of one scale
+// only (an index of BandScales): what a verification breakdown reads. Leaving out the other scales'
+// 36 pairs and the measured-day counts makes a breakdown's sums 40 columns narrower.
+func pairedStatColumns(scale int) []string {
+	var out []string
+	for _, c := range statColumns {
+		if slices.Contains(measuredOnly, c) {
+			continue
+		}
+		if i := slices.IndexFunc(BandScales, func(s string) bool { return strings.HasPrefix(c, s+"_") && len(c) == len(s)+3 }); i >= 0 && i != scale {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// targetsOf are the scan destinations of cols (of statColumns), in their order.
+func (t *statSums) targetsOf(cols []string) []any {
+	all := t.targets()
+	out := make([]any, len(cols))
+	for i, c := range cols {
+		out[i] = all[slices.Index(statColumns, c)]
+	}
+	return out
 }
 
 // periodStart is the first day of the week (Monday) or calendar month ("week" or "month") that holds t.
