@@ -26,7 +26,7 @@ type accuracyPage struct {
 	Scale *aqi.Scale
 	// ThresholdName is the threshold band ("Poor"), ThresholdKey its parameter value.
 	ThresholdName, ThresholdKey string
-	Rows                        []accuracyRowView
+	Rows                        views.AccuracyRows
 	Total, Pages                int64
 	Describe                    string
 	// ByOpts are the two by selects' choices (the second has "none").
@@ -536,7 +536,7 @@ func metricText(g queries.AccuracyGroup, key string) string {
 
 // accuracyRows formats the page's groups, with a bar beside the sorted metric as long as the figure
 // relative to the page's largest magnitude.
-func accuracyRows(groups []queries.AccuracyGroup, av queries.AccuracyView, banded bool) []accuracyRowView {
+func accuracyRows(groups []queries.AccuracyGroup, av queries.AccuracyView, banded bool) views.AccuracyRows {
 	metrics := shownMetrics(av, banded)
 	top := 0.0
 	for _, g := range groups {

@@ -27,20 +27,16 @@ type calendarView struct {
 	ScaleKey string
 }
 
-// query is the view's canonical query string: location, type and year always (what the defaults
-// resolved to), scale when it is not the default.
-func (v calendarView) query() url.Values {
-	q := url.Values{}
-	q.Set("location", v.Location)
-	q.Set("type", v.Type)
-	q.Set("year", strconv.Itoa(v.Year))
+// url is path with the view's query (location, scale unless the deployment's, type, year), as
+// url.Values.Encode writes it (keys in order, escaped by url.QueryEscape), without building the
+// url.Values: the ranking writes one per location.
+func (v calendarView) url(path string) string {
+	u := path + "?location=" + url.QueryEscape(v.Location)
 	if v.ScaleKey != "" {
-		q.Set("scale", v.ScaleKey)
+		u += "&scale=" + url.QueryEscape(v.ScaleKey)
 	}
-	return q
+	return u + "&type=" + url.QueryEscape(v.Type) + "&year=" + strconv.Itoa(v.Year)
 }
-
-func (v calendarView) url(path string) string { return path + "?" + v.query().Encode() }
 
 // Years a calendar may ask for: any date PostgreSQL and Go agree on, far wider than any data.
 const minYear, maxYear = 1900, 2200

@@ -254,3 +254,24 @@ func TestScaleViewsBadParams(t *testing.T) {
 		}
 	}
 }
+
+// TestCalendarURLEncodes checks that calendarView.url writes what url.Values.Encode writes, for names
+// that need escaping.
+func TestCalendarURLEncodes(t *testing.T) {
+	for _, v := range []calendarView{
+		{Location: "Synthetic 0030", Type: "pm25", Year: 2015},
+		{Location: "Navi Mumbai & Thane+1/é?#", Type: "pm2.5", Year: 1999, ScaleKey: "us_epa"},
+		{Location: "", Type: "", Year: 2200, ScaleKey: "naqi"},
+	} {
+		q := url.Values{}
+		q.Set("location", v.Location)
+		q.Set("type", v.Type)
+		q.Set("year", fmt.Sprint(v.Year))
+		if v.ScaleKey != "" {
+			q.Set("scale", v.ScaleKey)
+		}
+		if got, want := v.url("/calendar"), "/calendar?"+q.Encode(); got != want {
+			t.Errorf("%+v: url %q, want %q", v, got, want)
+		}
+	}
+}

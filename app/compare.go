@@ -23,7 +23,7 @@ type comparePage struct {
 	// Base is the path the view's links and forms go to: /compare, or / on the dashboard.
 	Base     string
 	View     queries.CompareView
-	Rows     []compareRowView
+	Rows     views.CompareRows
 	Total    int64
 	Pages    int64
 	Describe string

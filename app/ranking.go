@@ -182,23 +182,36 @@ func rankFigure(v rankingView, r queries.RankRow, key string) float64 {
 	return 0
 }
 
-// sortRanking orders the rows by the view's sort, ties by location.
+// sortRanking orders the rows by the view's sort, ties by location. Each row's figure is worked out
+// once, not at every comparison.
 func sortRanking(v rankingView, rows []queries.RankRow) {
-	slices.SortStableFunc(rows, func(a, b queries.RankRow) int {
-		var c int
+	type keyed struct {
+		fig float64
+		row queries.RankRow
+	}
+	ks := make([]keyed, len(rows))
+	for i, r := range rows {
+		ks[i].row = r
+		if v.Sort != "location" {
+			ks[i].fig = rankFigure(v, r, v.Sort)
+		}
+	}
+	slices.SortStableFunc(ks, func(a, b keyed) int {
+		c := cmp.Compare(a.fig, b.fig)
 		if v.Sort == "location" {
-			c = strings.Compare(a.Location, b.Location)
-		} else {
-			c = cmp.Compare(rankFigure(v, a, v.Sort), rankFigure(v, b, v.Sort))
+			c = strings.Compare(a.row.Location, b.row.Location)
 		}
 		if v.Desc {
 			c = -c
 		}
 		if c == 0 {
-			c = strings.Compare(a.Location, b.Location)
+			c = strings.Compare(a.row.Location, b.row.Location)
 		}
 		return c
 	})
+	for i := range ks {
+		rows[i] = ks[i].row
+	}
 }
 
 // rankingFor reads and sorts the view's rows.
@@ -221,7 +234,7 @@ type rankingPage struct {
 	Types   []option
 	Scales  []option
 	Columns []rankColumn
-	Rows    []rankRowView
+	Rows    views.RankRows
 	// Periods are quick links: the default (last 365 days) and each calendar year with data.
 	Periods  []periodLink
 	Describe string
@@ -321,19 +334,29 @@ func (s *server) showRanking(c *fiber.Ctx) error {
 			max = f
 		}
 	}
+	// The figures' columns, worked out once for every row.
+	type figure struct {
+		key, label string
+		optional   bool
+	}
+	var figures []figure
+	for _, k := range rankSortKeys(v.Scale, v.Type) {
+		if k != "location" && k != "latest" {
+			figures = append(figures, figure{k, rankLabel(v, k, p.Unit), singleBand(v, k) && k != v.Sort})
+		}
+	}
+	p.Rows = make(views.RankRows, 0, len(rows))
 	for _, r := range rows {
 		rv := rankRowView{Location: r.Location, LatestDate: r.LatestDate, LatestValue: formatNumber(r.LatestValue), LatestSorted: v.Sort == "latest"}
 		rv.CalendarURL = calendarView{Location: r.Location, Type: v.Type, Year: r.LatestDate.Year(), Scale: v.Scale, ScaleKey: v.ScaleKey}.url("/calendar")
 		if b, ok := v.Scale.BandOf(v.Type, r.LatestValue); ok {
 			rv.LatestBandClass, rv.LatestBandName = b.Class, b.Name
 		}
-		for _, k := range rankSortKeys(v.Scale, v.Type) {
-			if k == "location" || k == "latest" {
-				continue
-			}
+		rv.Cells = make([]rankCell, 0, len(figures))
+		for _, fig := range figures {
+			k := fig.key
 			f := rankFigure(v, r, k)
-			cell := rankCell{Key: k, Label: rankLabel(v, k, p.Unit), Sorted: k == v.Sort, Text: formatCount(int64(f)),
-				Optional: singleBand(v, k) && k != v.Sort}
+			cell := rankCell{Key: k, Label: fig.label, Sorted: k == v.Sort, Text: formatCount(int64(f)), Optional: fig.optional}
 			if k == "mean" {
 				cell.Text = formatNumber(f)
 			}

@@ -46,12 +46,12 @@ func sumColumns() []string {
 
 // sumTargets is what a row of sumColumns scans into.
 func (m *MeasureSums) sumTargets() []any {
-	m.Bands = map[string][bandLevels]int64{}
-	t := []any{&m.Days, &m.Sum, &m.WHODays}
-	for range ScaleKeys {
-		for range bandLevels {
-			t = append(t, new(int64))
-		}
+	m.Bands = make(map[string][bandLevels]int64, len(ScaleKeys))
+	counts := make([]int64, len(ScaleKeys)*bandLevels) // one allocation for every band's count
+	t := make([]any, 0, 3+len(counts)+2)
+	t = append(t, &m.Days, &m.Sum, &m.WHODays)
+	for i := range counts {
+		t = append(t, &counts[i])
 	}
 	return t
 }
@@ -278,8 +278,8 @@ func Ranking(ctx context.Context, db DB, typ string, from, to time.Time) ([]Rank
 	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (RankRow, error) {
 		var r RankRow
 		t := r.sumTargets()
-		dst := append([]any{&r.Location}, t...)
-		dst = append(dst, &r.LatestDate, &r.LatestValue)
+		dst := make([]any, 0, len(t)+3)
+		dst = append(append(append(dst, &r.Location), t...), &r.LatestDate, &r.LatestValue)
 		if err := row.Scan(dst...); err != nil {
 			return r, err
 		}

@@ -49,10 +49,30 @@ type RankCell struct {
 	Optional bool
 }
 
+// RankRows are the ranking's rows, in order.
+type RankRows []RankRow
+
+// HTML is the rows one after the other, as the ranking's tbody holds them: one call for the whole
+// table, where a template action per row cost as much again as writing the row (reflection).
+func (rs RankRows) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(1024 * len(rs))
+	for i := range rs {
+		rs[i].write(&b)
+	}
+	return template.HTML(b.String())
+}
+
 // HTML is the row as the ranking's table shows it, <tr> and all.
 func (r RankRow) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(1024)
+	r.write(&b)
+	return template.HTML(b.String())
+}
+
+// write writes the row into b.
+func (r *RankRow) write(b *strings.Builder) {
 	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
 	b.WriteString(Escape(r.CalendarURL))
 	b.WriteString("\" title=\"Calendar of ")
@@ -99,7 +119,6 @@ func (r RankRow) HTML() template.HTML {
 	b.WriteString("\">")
 	b.WriteString(r.LatestDate.Format("2 Jan 2006"))
 	b.WriteString("</time></small></td>\n  </tr>\n  ")
-	return template.HTML(b.String())
 }
 
 // AccuracyRow is one group of the accuracy table (partials/accuracy).
@@ -118,10 +137,31 @@ type AccuracyCell struct {
 	Neg    bool
 }
 
+// AccuracyRows are the accuracy table's rows, in order.
+type AccuracyRows []AccuracyRow
+
+// HTML is the rows one after the other, each in its <tr>, as the accuracy table's tbody holds them.
+func (rs AccuracyRows) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(1600 * len(rs))
+	for i := range rs {
+		b.WriteString("\n    <tr>\n      ")
+		rs[i].write(&b)
+		b.WriteString("\n    </tr>\n  ")
+	}
+	return template.HTML(b.String())
+}
+
 // HTML is the row's cells as the accuracy table shows them (inside its <tr>).
 func (r AccuracyRow) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(1536)
+	r.write(&b)
+	return template.HTML(b.String())
+}
+
+// write writes the row's cells into b.
+func (r *AccuracyRow) write(b *strings.Builder) {
 	for i, k := range r.Keys {
 		if i == 0 {
 			b.WriteString(`<th scope="row"><a class="group-link" href="`)
@@ -154,7 +194,6 @@ func (r AccuracyRow) HTML() template.HTML {
 		}
 		b.WriteString("</td>")
 	}
-	return template.HTML(b.String())
 }
 
 // CompareRow is one day of the comparison table (partials/compare), its numbers formatted ("" when
@@ -170,10 +209,29 @@ type CompareRow struct {
 	MissingActual, MissingPredicted bool
 }
 
+// CompareRows are the comparison table's rows, in order.
+type CompareRows []CompareRow
+
+// HTML is the rows one after the other, as the comparison's tbody holds them.
+func (rs CompareRows) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(768 * len(rs))
+	for i := range rs {
+		rs[i].write(&b)
+	}
+	return template.HTML(b.String())
+}
+
 // HTML is the row as the comparison's table shows it, <tr> and all.
 func (r CompareRow) HTML() template.HTML {
 	var b strings.Builder
 	b.Grow(768)
+	r.write(&b)
+	return template.HTML(b.String())
+}
+
+// write writes the row into b.
+func (r *CompareRow) write(b *strings.Builder) {
 	b.WriteString("\n    <tr>\n      <td><time datetime=\"")
 	b.WriteString(Escape(r.ISODate))
 	b.WriteString("\">")
@@ -183,9 +241,9 @@ func (r CompareRow) HTML() template.HTML {
 	b.WriteString("</td>\n      <td>")
 	b.WriteString(Escape(r.TypeLabel))
 	b.WriteString("</td>\n      <td class=\"num\">")
-	r.value(&b, r.MissingActual, r.Actual, r.ActualBand)
+	r.value(b, r.MissingActual, r.Actual, r.ActualBand)
 	b.WriteString("</td>\n      <td class=\"num\">")
-	r.value(&b, r.MissingPredicted, r.Predicted, r.PredBand)
+	r.value(b, r.MissingPredicted, r.Predicted, r.PredBand)
 	b.WriteString("</td>\n      <td class=\"num\">")
 	b.WriteString(Escape(r.Error))
 	b.WriteString("</td>\n      <td class=\"num\">")
@@ -193,7 +251,6 @@ func (r CompareRow) HTML() template.HTML {
 	b.WriteString("</td>\n      <td class=\"num\">")
 	b.WriteString(Escape(r.PctError))
 	b.WriteString("</td>\n    </tr>\n  ")
-	return template.HTML(b.String())
 }
 
 // value writes one side's cell content: "none" when it is missing, else the value, its unit and band.
