@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -9,6 +8,7 @@ import (
 
 	"github.com/aqdash/aqdash/app/aqi"
 	"github.com/aqdash/aqdash/queries"
+	"github.com/aqdash/aqdash/views"
 )
 
 // pageSizes are the page sizes offered in the select.
@@ -67,7 +67,7 @@ func (p *tablePage) setModelFilters(v queries.View, models []queries.ModelLeads)
 // viewControls is what the table and the comparison views share around their rows: the filter form's
 // choices, the column headers, the pager's links and the export links.
 type viewControls struct {
-	Columns   []column
+	Columns   views.Columns
 	Locations []option
 	Types     []option
 	Sizes     []option
@@ -121,13 +121,7 @@ func newViewControls(path string, v queries.View, locs, types []string) viewCont
 }
 
 // column is one sortable column header.
-type column struct {
-	Key, Label, Unit string
-	URL              string
-	// AriaSort is "ascending" or "descending" on the sorted column, empty elsewhere.
-	AriaSort string
-	Numeric  bool
-}
+type column = views.Column
 
 // showTable is the measurements or predictions table: one page of rows, sorted and filtered.
 func (s *server) showTable(t queries.Table) fiber.Handler {
@@ -280,5 +274,3 @@ func tableColumns(path string, t queries.Table, v queries.View, singleType strin
 	return cols
 }
 
-// String makes a column printable in logs and test failures.
-func (c column) String() string { return fmt.Sprintf("%s(%s)", c.Key, c.AriaSort) }

@@ -184,7 +184,11 @@ func calendarBy(bys []string) bool {
 	return slices.ContainsFunc(bys, func(b string) bool { return b == "year" || b == "month" || b == "season" })
 }
 
-// seriesWhere is the condition on the sums' series columns.
+// seriesWhere is the condition on the sums' series columns. The (model, lead) pairs are named from
+// model_leads even when the view leaves the model or the lead open (by model, by lead), so that the
+// days of a partial month are read through the comparison's (model, lead, type, location, date) index,
+// pair by pair: without them a breakdown by lead of one series over a date range scanned the model's
+// every day (past QUERY_TIMEOUT at 10M rows).
 func (av AccuracyView) seriesWhere() sq.And {
 	w := sq.And{}
 	if len(av.Models) > 0 {
@@ -193,10 +197,24 @@ func (av AccuracyView) seriesWhere() sq.And {
 	if len(av.Leads) > 0 {
 		w = append(w, sq.Eq{"lead": av.Leads})
 	}
+	w = append(w, av.pairsIn(""))
 	if x := (View{Locations: av.Locations, Types: av.Types}).where(); x != nil {
 		w = append(w, x)
 	}
 	return w
+}
+
+// pairsIn is the condition that the rows' (model, lead) (columns qualified by prefix: "" or "a.") be
+// one of the view's pairs in model_leads.
+func (av AccuracyView) pairsIn(prefix string) sq.Sqlizer {
+	pairs := sq.Select("model", "lead").From("model_leads")
+	if len(av.Models) > 0 {
+		pairs = pairs.Where(sq.Eq{"model": oneOrMany(av.Models)})
+	}
+	if len(av.Leads) > 0 {
+		pairs = pairs.Where(sq.Eq{"lead": av.Leads})
+	}
+	return sq.Expr("("+prefix+"model, "+prefix+"lead) IN (?)", pairs)
 }
 
 // AccuracyQuery builds the query behind Accuracy: the statistics summed per group, over compare_series
@@ -263,7 +281,7 @@ func AccuracyQuery(av AccuracyView) (sq.SelectBuilder, error) {
 // an error joined on the reference model's row of the same series, day and lead with an error too
 // (the rows, not sums, as RefMetricsQuery).
 func accuracyRefQuery(av AccuracyView) sq.SelectBuilder {
-	w := append(sq.And{sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}},
+	w := append(sq.And{sq.NotEq{"a.error": nil}, sq.NotEq{"b.error": nil}, av.pairsIn("a.")},
 		View{Locations: av.Locations, Types: av.Types, Models: av.Models, Leads: av.Leads, From: av.From, To: av.To}.whereOn("a")...)
 	inner := psql.Select("a.model", "a.lead", "a.location", "a.type", "date_trunc('month', a.date::timestamp)::date AS month",
 		"a.abs_error AS model_abs", "b.abs_error AS ref_abs").

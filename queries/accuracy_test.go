@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	sq "github.com/Masterminds/squirrel"
+
 	"github.com/aqdash/aqdash/app/verify"
 	"github.com/aqdash/aqdash/queries"
 	"github.com/aqdash/aqdash/queries/dbtest"
@@ -449,6 +451,76 @@ func TestAccuracyRefuses(t *testing.T) {
 	} {
 		if _, err := queries.Accuracy(ctx, db, av); err == nil {
 			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// TestAccuracyDaysByKey checks that a breakdown which leaves the model or the lead open (by model, by
+// lead) reads the partial months' days of one series through the comparison's (model, lead, type,
+// location, date) key, lead and location included: naming only the model, it scanned the model's
+// every day, past QUERY_TIMEOUT at 10M rows. The plan is asked with sequential scans off, as at 10M
+// rows the planner would not choose one; what the test checks is that a keyed read exists.
+func TestAccuracyDaysByKey(t *testing.T) {
+	db := dbtest.NewPool(t)
+	accFixture(1).load(t, db)
+	ctx := context.Background()
+	series := queries.View{Locations: []string{"Delhi"}, Types: []string{"pm25"}, From: day("2020-03-15"), To: day("2020-06-10")}
+	type named struct {
+		By []string
+		q  sq.SelectBuilder
+	}
+	var qs []named
+	for _, av := range []queries.AccuracyView{
+		{By: []string{"lead"}, Models: []string{"ses"}},
+		{By: []string{"model"}, Leads: []int{1}},
+		{By: []string{"model", "lead"}},
+	} {
+		av.View, av.Scale, av.Threshold, av.Sort = series, "naqi", 3, av.By[0]
+		q, err := queries.AccuracyQuery(av)
+		if err != nil {
+			t.Fatal(err)
+		}
+		qs = append(qs, named{av.By, q})
+	}
+	// The comparison's "MAE by lead" strip: every lead of one model.
+	qs = append(qs, named{[]string{"lead (compare)"}, queries.LeadMAEsQuery(queries.CompareView{View: series, Model: "ses", Lead: 1})})
+	for _, av := range qs {
+		sql, args, err := av.q.ToSql()
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := db.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.Exec(ctx, "SET enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		var plan []map[string]any
+		err = conn.QueryRow(ctx, "EXPLAIN (FORMAT JSON) "+sql, args...).Scan(&plan)
+		_, _ = conn.Exec(ctx, "RESET enable_seqscan")
+		conn.Release()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var scans []string
+		var walk func(n map[string]any)
+		walk = func(n map[string]any) {
+			if n["Relation Name"] == "comparison" {
+				cond, _ := n["Index Cond"].(string)
+				scans = append(scans, fmt.Sprintf("%v %s", n["Node Type"], cond))
+				if !strings.Contains(cond, "lead") || !strings.Contains(cond, "location") || !strings.Contains(cond, "date") {
+					t.Errorf("by %v: the comparison's days are read by %v with index condition %q, want its key with lead, location and date", av.By, n["Node Type"], cond)
+				}
+			}
+			kids, _ := n["Plans"].([]any)
+			for _, k := range kids {
+				walk(k.(map[string]any))
+			}
+		}
+		walk(plan[0]["Plan"].(map[string]any))
+		if len(scans) == 0 {
+			t.Errorf("by %v: no read of the comparison's days in the plan of a range cutting months", av.By)
 		}
 	}
 }

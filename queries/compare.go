@@ -672,14 +672,7 @@ type LeadMAE struct {
 // dates (its Lead and Match are ignored): the sums of compare_series, or of compare_months and the days
 // around them with dates, grouped by lead. No scan of the comparison but the partial months' days.
 func LeadMAEs(ctx context.Context, db DB, cv CompareView) ([]LeadMAE, error) {
-	model, _ := cv.modelLead()
-	series := sq.And{sq.Eq{"model": model}}
-	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
-		series = append(series, w)
-	}
-	union := seriesSums(series, []string{"lead", "n", "sum_abs"}, cv.From, cv.To)
-	sql, args, err := psql.Select("lead", "coalesce(sum(n), 0)::bigint", "coalesce(sum(sum_abs), 0)").
-		FromSelect(union, "s").GroupBy("lead").OrderBy("lead").ToSql()
+	sql, args, err := LeadMAEsQuery(cv).ToSql()
 	if err != nil {
 		return nil, err
 	}
@@ -699,6 +692,23 @@ func LeadMAEs(ctx context.Context, db DB, cv CompareView) ([]LeadMAE, error) {
 		}
 		return l, nil
 	})
+}
+
+// LeadMAEsQuery builds the query behind LeadMAEs.
+func LeadMAEsQuery(cv CompareView) sq.SelectBuilder {
+	model, _ := cv.modelLead()
+	// The model's leads named (from model_leads, the pairs the comparison keeps), so that each is a
+	// probe of the sums' (model, lead, location, type) key rather than a scan of all the model's rows,
+	// and the days of a partial month a read of the comparison's (model, lead, type, location, date)
+	// key: naming the model alone, a one-series comparison with dates scanned the model's every day
+	// (past QUERY_TIMEOUT at 10M rows).
+	series := sq.And{sq.Eq{"model": model}, sq.Expr("lead IN (SELECT lead FROM model_leads WHERE model = ?)", model)}
+	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
+		series = append(series, w)
+	}
+	union := seriesSums(series, []string{"lead", "n", "sum_abs"}, cv.From, cv.To)
+	return psql.Select("lead", "coalesce(sum(n), 0)::bigint", "coalesce(sum(sum_abs), 0)").
+		FromSelect(union, "s").GroupBy("lead").OrderBy("lead")
 }
 
 // verifySums are the sums of the continuous scores, as app/verify takes them.

@@ -26,6 +26,61 @@ func Band(class, name string, aqi int) template.HTML {
 		Escape(name) + `<span class="visually-hidden">, AQI ` + n + `</span></span>`)
 }
 
+// Column is one sortable header of a table (the measurements', the comparison's, the accuracy
+// breakdown's): a link to the view sorted by it.
+type Column struct {
+	Key, Label, Unit string
+	URL              string
+	// AriaSort is "ascending" or "descending" on the sorted column, empty elsewhere.
+	AriaSort string
+	Numeric  bool
+}
+
+// String makes a column printable in logs and test failures.
+func (c Column) String() string { return c.Key + "(" + c.AriaSort + ")" }
+
+// Columns are a table's headers, in order.
+type Columns []Column
+
+// HTML is the headers' cells as the table's header row holds them.
+func (cs Columns) HTML() template.HTML {
+	var b strings.Builder
+	b.Grow(400 * len(cs))
+	for _, c := range cs {
+		b.WriteString(`<th scope="col"`)
+		if c.AriaSort != "" {
+			b.WriteString(` aria-sort="`)
+			b.WriteString(Escape(c.AriaSort))
+			b.WriteString(`"`)
+		}
+		if c.Numeric {
+			b.WriteString(` class="num"`)
+		}
+		b.WriteString(">\n      <a id=\"sort-")
+		b.WriteString(Escape(c.Key))
+		b.WriteString(`" href="`)
+		b.WriteString(Escape(c.URL))
+		b.WriteString(`" hx-get="`)
+		b.WriteString(Escape(c.URL))
+		b.WriteString(`">`)
+		b.WriteString(Escape(c.Label))
+		if c.Unit != "" {
+			b.WriteString(` <span class="unit">(`)
+			b.WriteString(Escape(c.Unit))
+			b.WriteString(`)</span>`)
+		}
+		b.WriteString(`<span class="sort-arrow" aria-hidden="true">`)
+		switch c.AriaSort {
+		case "ascending":
+			b.WriteString("▲")
+		case "descending":
+			b.WriteString("▼")
+		}
+		b.WriteString("</span></a>\n    </th>")
+	}
+	return template.HTML(b.String())
+}
+
 // RankRow is one location's row of the ranking (partials/ranking).
 type RankRow struct {
 	Location    string
