@@ -370,13 +370,17 @@ func (s *server) comparePage(c *fiber.Ctx, base string, cv queries.CompareView, 
 	p.NoData = len(locs) == 0 && len(types) == 0
 	p.Seeding = p.NoData && s.seeding.Load()
 	p.View = cv
-	rows, err := queries.CompareRows(ctx, s.db, cv)
-	if err != nil {
-		return p, err
-	}
 	sum, err := queries.Summarize(ctx, s.db, cv)
 	if err != nil {
 		return p, err
+	}
+	// No day matches (a series without predictions): no page of rows to look for, which would read
+	// every day of the series to find none.
+	var rows []queries.CompareRow
+	if sum.Total > 0 {
+		if rows, err = queries.CompareRows(ctx, s.db, cv); err != nil {
+			return p, err
+		}
 	}
 	v := cv.View
 	p.Total = sum.Total
@@ -694,32 +698,7 @@ func compareColumns(base string, cv queries.CompareView, singleType string) []co
 }
 
 // metricsView is the metrics strip: every number formatted, "—" when it cannot be computed.
-type metricsView struct {
-	// Empty is true when no row has both a measurement and a prediction.
-	Empty bool
-	// Missing is true when the view lists only days missing one side (match=missing_*).
-	Missing                      bool
-	N, MAPEN, SkillN             string
-	MAE, RMSE, Bias, MAPE, Skill string
-	SkillMAE, PersistenceMAE     string
-	Unit                         string
-	// Banded is true when some of the rows have AQI bands; BandAgreement is the share of those days
-	// whose predicted band (on the view's scale) is the measured one.
-	Banded               bool
-	BandN, BandAgreement string
-	// MixedUnits is true when the rows may mix pollutants (and so units).
-	MixedUnits    bool
-	BiasDirection string
-	SkillVerdict  string
-	// Ref is the reference model (ref=), "" without one; the equalized figures against it follow.
-	Ref                     string
-	SkillRef, RefMAE, RefN  string
-	RefModelMAE, RefVerdict string
-	// R, NMB and NME are Pearson's r and the normalised mean bias and error (%).
-	R, NMB, NME string
-	// Threshold is the threshold scores of the banded days; nil without any.
-	Threshold *thresholdView
-}
+type metricsView = views.Metrics
 
 // bandAgreement is the percentage of the banded days whose predicted band on sc is the measured one,
 // from the band-pair counts; nil without banded days.

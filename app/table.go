@@ -273,4 +273,3 @@ func tableColumns(path string, t queries.Table, v queries.View, singleType strin
 	}
 	return cols
 }
-

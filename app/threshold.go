@@ -101,13 +101,7 @@ func newThresholdJSON(t *verify.Contingency) thresholdJSON {
 }
 
 // thresholdView is the threshold scores as a page shows them: "—" when there is nothing to show.
-type thresholdView struct {
-	// Name is the threshold band ("Poor"), Key its parameter value ("poor"), Scale the scale's name.
-	Name, Key, Scale                            string
-	Hits, Misses, FalseAlarms, CorrectNegatives string
-	POD, FAR, POFD, CSI, FreqBias, HSS          string
-	Events, Forecasts                           string
-}
+type thresholdView = views.Threshold
 
 // newThresholdView formats a contingency table's scores at a threshold (nil: none banded).
 func newThresholdView(t *verify.Contingency, scale *aqi.Scale, level int) *thresholdView {
