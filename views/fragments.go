@@ -107,26 +107,24 @@ type RankCell struct {
 // RankRows are the ranking's rows, in order.
 type RankRows []RankRow
 
-// HTML is the rows one after the other, as the ranking's tbody holds them: one call for the whole
-// table, where a template action per row cost as much again as writing the row (reflection).
-func (rs RankRows) HTML() template.HTML {
+// HTML is the rows one after the other, as the ranking's tbody holds them.
+func (rs RankRows) HTML() template.HTML { return writeRows(rs, 1024) }
+
+// writeRows is a table's rows written one after the other, about size bytes each: one call for the
+// whole table, where a template action per row cost as much again as writing the row (reflection).
+func writeRows[R any, P interface {
+	*R
+	write(*strings.Builder)
+}](rows []R, size int) template.HTML {
 	var b strings.Builder
-	b.Grow(1024 * len(rs))
-	for i := range rs {
-		rs[i].write(&b)
+	b.Grow(size * len(rows))
+	for i := range rows {
+		P(&rows[i]).write(&b)
 	}
 	return template.HTML(b.String())
 }
 
-// HTML is the row as the ranking's table shows it, <tr> and all.
-func (r RankRow) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(1024)
-	r.write(&b)
-	return template.HTML(b.String())
-}
-
-// write writes the row into b.
+// write writes the row as the ranking's table shows it, <tr> and all.
 func (r *RankRow) write(b *strings.Builder) {
 	b.WriteString("\n  <tr>\n    <th scope=\"row\"><a href=\"")
 	b.WriteString(Escape(r.CalendarURL))
@@ -196,27 +194,11 @@ type AccuracyCell struct {
 type AccuracyRows []AccuracyRow
 
 // HTML is the rows one after the other, each in its <tr>, as the accuracy table's tbody holds them.
-func (rs AccuracyRows) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(1600 * len(rs))
-	for i := range rs {
-		b.WriteString("\n    <tr>\n      ")
-		rs[i].write(&b)
-		b.WriteString("\n    </tr>\n  ")
-	}
-	return template.HTML(b.String())
-}
+func (rs AccuracyRows) HTML() template.HTML { return writeRows(rs, 1600) }
 
-// HTML is the row's cells as the accuracy table shows them (inside its <tr>).
-func (r AccuracyRow) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(1536)
-	r.write(&b)
-	return template.HTML(b.String())
-}
-
-// write writes the row's cells into b.
+// write writes the row as the accuracy table shows it, <tr> and all.
 func (r *AccuracyRow) write(b *strings.Builder) {
+	b.WriteString("\n    <tr>\n      ")
 	for i, k := range r.Keys {
 		if i == 0 {
 			b.WriteString(`<th scope="row"><a class="group-link" href="`)
@@ -249,6 +231,7 @@ func (r *AccuracyRow) write(b *strings.Builder) {
 		}
 		b.WriteString("</td>")
 	}
+	b.WriteString("\n    </tr>\n  ")
 }
 
 // CompareRow is one day of the comparison table (partials/compare), its numbers formatted ("" when
@@ -268,24 +251,9 @@ type CompareRow struct {
 type CompareRows []CompareRow
 
 // HTML is the rows one after the other, as the comparison's tbody holds them.
-func (rs CompareRows) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(768 * len(rs))
-	for i := range rs {
-		rs[i].write(&b)
-	}
-	return template.HTML(b.String())
-}
+func (rs CompareRows) HTML() template.HTML { return writeRows(rs, 768) }
 
-// HTML is the row as the comparison's table shows it, <tr> and all.
-func (r CompareRow) HTML() template.HTML {
-	var b strings.Builder
-	b.Grow(768)
-	r.write(&b)
-	return template.HTML(b.String())
-}
-
-// write writes the row into b.
+// write writes the row as the comparison's table shows it, <tr> and all.
 func (r *CompareRow) write(b *strings.Builder) {
 	b.WriteString("\n    <tr>\n      <td><time datetime=\"")
 	b.WriteString(Escape(r.ISODate))
