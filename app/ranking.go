@@ -197,9 +197,11 @@ func sortRanking(v rankingView, rows []queries.RankRow) {
 		}
 	}
 	slices.SortStableFunc(ks, func(a, b keyed) int {
-		c := cmp.Compare(a.fig, b.fig)
+		var c int
 		if v.Sort == "location" {
 			c = strings.Compare(a.row.Location, b.row.Location)
+		} else {
+			c = cmp.Compare(a.fig, b.fig)
 		}
 		if v.Desc {
 			c = -c

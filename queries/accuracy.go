@@ -206,13 +206,18 @@ func (av AccuracyView) seriesWhere() sq.And {
 
 // pairsIn is the condition that the rows' (model, lead) (columns qualified by prefix: "" or "a.") be
 // one of the view's pairs in model_leads.
-func (av AccuracyView) pairsIn(prefix string) sq.Sqlizer {
+func (av AccuracyView) pairsIn(prefix string) sq.Sqlizer { return pairsIn(prefix, av.Models, av.Leads) }
+
+// pairsIn is the condition that the rows' (model, lead) (columns qualified by prefix) be a pair of
+// model_leads, of models and leads when given: with the pairs named, the comparison and its sums are
+// read by their (model, lead, …) keys, pair by pair, also where a view leaves the model or the lead open.
+func pairsIn(prefix string, models []string, leads []int) sq.Sqlizer {
 	pairs := sq.Select("model", "lead").From("model_leads")
-	if len(av.Models) > 0 {
-		pairs = pairs.Where(sq.Eq{"model": oneOrMany(av.Models)})
+	if len(models) > 0 {
+		pairs = pairs.Where(sq.Eq{"model": oneOrMany(models)})
 	}
-	if len(av.Leads) > 0 {
-		pairs = pairs.Where(sq.Eq{"lead": av.Leads})
+	if len(leads) > 0 {
+		pairs = pairs.Where(sq.Eq{"lead": leads})
 	}
 	return sq.Expr("("+prefix+"model, "+prefix+"lead) IN (?)", pairs)
 }
@@ -351,7 +356,7 @@ func Accuracy(ctx context.Context, db DB, av AccuracyView) (AccuracyPage, error)
 	if err != nil {
 		return page, err
 	}
-	stats := pairedStatColumns(scale)
+	at := statIndexes(pairedStatColumns(scale))
 	sql, args, err := q.ToSql()
 	if err != nil {
 		return page, err
@@ -363,7 +368,7 @@ func Accuracy(ctx context.Context, db DB, av AccuracyView) (AccuracyPage, error)
 	groups, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (AccuracyGroup, error) {
 		var g AccuracyGroup
 		var t statSums
-		if err := row.Scan(append(scanKeys(&g, av.By), t.targetsOf(stats)...)...); err != nil {
+		if err := row.Scan(append(scanKeys(&g, av.By), t.targetsAt(at)...)...); err != nil {
 			return g, err
 		}
 		g.Metrics = t.metrics()

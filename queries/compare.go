@@ -417,12 +417,21 @@ func pairedStatColumns(scale int) []string {
 	return out
 }
 
-// targetsOf are the scan destinations of cols (of statColumns), in their order.
-func (t *statSums) targetsOf(cols []string) []any {
-	all := t.targets()
-	out := make([]any, len(cols))
+// statIndexes are the places of cols in statColumns, for targetsAt.
+func statIndexes(cols []string) []int {
+	at := make([]int, len(cols))
 	for i, c := range cols {
-		out[i] = all[slices.Index(statColumns, c)]
+		at[i] = slices.Index(statColumns, c)
+	}
+	return at
+}
+
+// targetsAt are the scan destinations of the statColumns at the places at (statIndexes), in order.
+func (t *statSums) targetsAt(at []int) []any {
+	all := t.targets()
+	out := make([]any, len(at))
+	for i, j := range at {
+		out[i] = all[j]
 	}
 	return out
 }
@@ -702,7 +711,7 @@ func LeadMAEsQuery(cv CompareView) sq.SelectBuilder {
 	// and the days of a partial month a read of the comparison's (model, lead, type, location, date)
 	// key: naming the model alone, a one-series comparison with dates scanned the model's every day
 	// (past QUERY_TIMEOUT at 10M rows).
-	series := sq.And{sq.Eq{"model": model}, sq.Expr("lead IN (SELECT lead FROM model_leads WHERE model = ?)", model)}
+	series := sq.And{sq.Eq{"model": model}, pairsIn("", []string{model}, nil)}
 	if w := (View{Locations: cv.Locations, Types: cv.Types}).where(); w != nil {
 		series = append(series, w)
 	}

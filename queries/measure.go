@@ -48,7 +48,7 @@ func sumColumns() []string {
 func (m *MeasureSums) sumTargets() []any {
 	m.Bands = make(map[string][bandLevels]int64, len(ScaleKeys))
 	counts := make([]int64, len(ScaleKeys)*bandLevels) // one allocation for every band's count
-	t := make([]any, 0, 3+len(counts)+2)
+	t := make([]any, 0, 3+len(counts))
 	t = append(t, &m.Days, &m.Sum, &m.WHODays)
 	for i := range counts {
 		t = append(t, &counts[i])
